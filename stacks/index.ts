@@ -1,0 +1,307 @@
+/**
+ * Reads and validates a stack's configuration before any resource is declared. Every problem is
+ * collected and reported together, each with its full key path, so one `pulumi up` shows them all.
+ */
+import type { z } from "zod";
+import { contains, nthSubnet, overlaps, type Ipv4Cidr } from "../lib/cidr";
+import { privateZoneConflict, resourceNames } from "../lib/naming";
+import { ENVIRONMENT_DEFAULTS, type RawSections } from "./defaults";
+import { databaseFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
+import type {
+    AllowedIpRange, DatabaseConfig, Environment, NetworkConfig, ProxyConfig, StackConfig, VpnConfig,
+} from "./types";
+
+export * from "./types";
+
+export const PROJECT_NAMESPACE = "securepg";
+const SECTIONS = { network: networkFields, database: databaseFields, vpn: vpnFields, proxy: proxyFields } as const;
+type SectionName = keyof typeof SECTIONS;
+const TOP_LEVEL_KEYS = ["environment", "protect"] as const;
+export const KNOWN_KEYS = [...Object.keys(SECTIONS), ...TOP_LEVEL_KEYS].map((k) => `${PROJECT_NAMESPACE}:${k}`);
+
+export interface ConfigProblem {
+    /** Full key path, e.g. `securepg:network.proxySubnet`. */
+    readonly key: string;
+    readonly message: string;
+}
+
+export class StackConfigError extends Error {
+    constructor(readonly problems: readonly ConfigProblem[]) {
+        super(
+            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +
+            problems.map((p) => `  - ${p.key} ${p.message}`).join("\n"),
+        );
+        this.name = "StackConfigError";
+    }
+}
+
+/** Configuration exactly as the Pulumi engine hands it over: full keys to raw strings. */
+export interface RawStackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly values: Readonly<Record<string, string | undefined>>;
+}
+
+function describe(value: unknown): string {
+    const text = JSON.stringify(value);
+    return text === undefined ? "nothing" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    return path.reduce<unknown>((node, step) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[step] : undefined), root);
+}
+
+function formatPath(key: string, path: readonly PropertyKey[]): string {
+    return path.reduce<string>((text, step) => (typeof step === "number" ? `${text}[${step}]` : `${text}.${String(step)}`), key);
+}
+
+class ProblemCollector {
+    readonly problems: ConfigProblem[] = [];
+    readonly warnings: string[] = [];
+
+    add(key: string, message: string): void {
+        this.problems.push({ key, message });
+    }
+
+    /** Validates one value; returns the parsed value, or undefined after recording the problems. */
+    check<S extends z.ZodType>(key: string, schema: S, value: unknown): z.output<S> | undefined {
+        const result = schema.safeParse(value);
+        if (result.success) {
+            return result.data;
+        }
+        for (const issue of result.error.issues) {
+            const got = issue.code === "custom" ? "" : ` (got ${describe(valueAt(value, issue.path))})`;
+            this.add(formatPath(key, issue.path), `${issue.message}${got}`);
+        }
+        return undefined;
+    }
+
+    /** Validates a section field by field, so one bad field does not hide the others. */
+    section(key: string, raw: Record<string, unknown>, fields: FieldSchemas): Record<string, unknown> {
+        const parsed: Record<string, unknown> = {};
+        for (const [field, value] of Object.entries(raw)) {
+            const schema = fields[field];
+            if (!schema) {
+                this.add(`${key}.${field}`, `is not a known setting (known: ${Object.keys(fields).join(", ")})`);
+                continue;
+            }
+            if (value === undefined) {
+                continue;
+            }
+            const result = this.check(`${key}.${field}`, schema, value);
+            if (result !== undefined) {
+                parsed[field] = result;
+            }
+        }
+        return parsed;
+    }
+}
+
+function parseObject(collector: ProblemCollector, key: string, text: string | undefined): Record<string, unknown> {
+    if (text === undefined || text === "") {
+        return {};
+    }
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch {
+        collector.add(key, `must be an object of settings (got ${describe(text)})`);
+        return {};
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        collector.add(key, `must be an object of settings (got ${describe(value)})`);
+        return {};
+    }
+    return value as Record<string, unknown>;
+}
+
+/** Stack files give booleans and numbers as strings at the top level. */
+function parseScalar(text: string | undefined): unknown {
+    if (text === undefined) {
+        return undefined;
+    }
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function environmentFor(collector: ProblemCollector, stack: string, explicit: unknown): Environment | undefined {
+    if (explicit !== undefined) {
+        return collector.check(`${PROJECT_NAMESPACE}:environment`, topLevelFields.environment, explicit);
+    }
+    const match = /^(dev|prod)(?:$|[-_.])/.exec(stack.toLowerCase());
+    if (match) {
+        return match[1] as Environment;
+    }
+    collector.add(`${PROJECT_NAMESPACE}:environment`, `is not set and stack "${stack}" is not named after an environment; set it to "dev" or "prod"`);
+    return undefined;
+}
+
+/**
+ * Default subnet plan inside the address space: /24s when there is room (readable), else /27s.
+ * The gateway gets a /27, the size Azure recommends for GatewaySubnet.
+ */
+export function planSubnets(addressSpace: Ipv4Cidr): { gatewaySubnet: Ipv4Cidr; proxySubnet: Ipv4Cidr; databaseSubnet: Ipv4Cidr } | undefined {
+    const blockPrefix = addressSpace.prefixLength <= 22 ? 24 : 27;
+    const blocks = [0, 1, 2].map((i) => nthSubnet(addressSpace, blockPrefix, i));
+    if (blocks.some((b) => b === undefined)) {
+        return undefined;
+    }
+    const [gatewayBlock, proxySubnet, databaseSubnet] = blocks as Ipv4Cidr[];
+    return { gatewaySubnet: nthSubnet(gatewayBlock, 27, 0)!, proxySubnet, databaseSubnet };
+}
+
+function checkNetworkLayout(collector: ProblemCollector, key: string, network: Partial<NetworkConfig>, pool: Ipv4Cidr | undefined): void {
+    const space = network.addressSpace;
+    const subnets = (["gatewaySubnet", "proxySubnet", "databaseSubnet"] as const)
+        .map((field) => ({ field, block: network[field] }))
+        .filter((s): s is { field: typeof s.field; block: Ipv4Cidr } => s.block !== undefined);
+    if (space) {
+        for (const { field, block } of subnets) {
+            if (!contains(space, block)) {
+                collector.add(`${key}.${field}`, `${block.text} is outside addressSpace ${space.text}`);
+            }
+        }
+    }
+    for (let i = 0; i < subnets.length; i++) {
+        for (let j = i + 1; j < subnets.length; j++) {
+            if (overlaps(subnets[i].block, subnets[j].block)) {
+                collector.add(`${key}.${subnets[j].field}`, `${subnets[j].block.text} overlaps ${subnets[i].field} ${subnets[i].block.text}`);
+            }
+        }
+    }
+    if (space && pool && overlaps(space, pool)) {
+        collector.add(`${PROJECT_NAMESPACE}:vpn.clientAddressPool`, `${pool.text} overlaps the VNet addressSpace ${space.text}; VPN clients would be unroutable`);
+    }
+}
+
+const SKU_FAMILY: Record<string, RegExp> = {
+    Burstable: /^Standard_B/,
+    GeneralPurpose: /^Standard_D/,
+    MemoryOptimized: /^Standard_E/,
+};
+
+/** Parses, defaults and cross-checks a stack's configuration. Throws StackConfigError listing every problem. */
+export function parseStackConfig(raw: RawStackConfig): StackConfig {
+    const collector = new ProblemCollector();
+    const ns = PROJECT_NAMESPACE;
+    const { values } = raw;
+
+    for (const key of Object.keys(values)) {
+        if (key.startsWith(`${ns}:`) && !KNOWN_KEYS.includes(key) && values[key] !== undefined) {
+            collector.add(key, `is not a known setting (known: ${KNOWN_KEYS.join(", ")})`);
+        }
+    }
+
+    const rawLocation = values["azure-native:location"];
+    const location = rawLocation === undefined
+        ? collector.add("azure-native:location", "is not set; run `pulumi config set azure-native:location <region>` (e.g. westeurope)")
+        : collector.check("azure-native:location", topLevelFields.location, rawLocation);
+    const environment = environmentFor(collector, raw.stack, parseScalar(values[`${ns}:environment`]));
+    const defaults = ENVIRONMENT_DEFAULTS[environment ?? "prod"];
+    const explicitProtect = values[`${ns}:protect`];
+    const protect = explicitProtect === undefined
+        ? defaults.protect
+        : collector.check(`${ns}:protect`, topLevelFields.protect, parseScalar(explicitProtect));
+
+    const given = {} as Required<RawSections>;
+    const parsed = {} as Record<SectionName, Record<string, unknown>>;
+    for (const section of Object.keys(SECTIONS) as SectionName[]) {
+        given[section] = parseObject(collector, `${ns}:${section}`, values[`${ns}:${section}`]);
+        parsed[section] = collector.section(`${ns}:${section}`, { ...defaults[section], ...given[section] }, SECTIONS[section]);
+    }
+
+    const net = parsed.network as { -readonly [K in keyof NetworkConfig]?: NetworkConfig[K] };
+    if (net.addressSpace && !(given.network.gatewaySubnet && given.network.proxySubnet && given.network.databaseSubnet)) {
+        const plan = planSubnets(net.addressSpace);
+        if (plan) {
+            for (const field of ["gatewaySubnet", "proxySubnet", "databaseSubnet"] as const) {
+                if (given.network[field] === undefined) {
+                    (net as Record<string, unknown>)[field] = plan[field];
+                }
+            }
+        } else {
+            collector.add(`${ns}:network.addressSpace`, `${net.addressSpace.text} is too small to plan subnets in; give gatewaySubnet, proxySubnet and databaseSubnet explicitly`);
+        }
+    }
+    const vpn = parsed.vpn as Partial<VpnConfig>;
+    checkNetworkLayout(collector, `${ns}:network`, net, vpn.clientAddressPool);
+
+    const db = parsed.database as Record<string, unknown> & Partial<Omit<DatabaseConfig, "access">> & { access?: "vnet" | "public" };
+    const access = db.access;
+    if (access === "vnet") {
+        if (Array.isArray(db.allowedIpRanges) && db.allowedIpRanges.length > 0) {
+            collector.add(`${ns}:database.allowedIpRanges`, 'applies only to access: "public"; a VNet-integrated server has no public endpoint');
+        }
+        if (db.allowAzureServices === true) {
+            collector.add(`${ns}:database.allowAzureServices`, 'applies only to access: "public"; a VNet-integrated server has no public endpoint');
+        }
+    }
+    if (net.serviceEndpoints === undefined && access !== undefined) {
+        // Microsoft documents that a Microsoft.Sql endpoint can break a subnet's connections to a
+        // public Flexible Server endpoint (it has no VNet rules), so public mode starts without one.
+        net.serviceEndpoints = access === "vnet" ? ["Microsoft.Sql"] : [];
+    } else if (access === "public" && net.serviceEndpoints?.includes("Microsoft.Sql")) {
+        collector.warnings.push(
+            `${ns}:network.serviceEndpoints lists Microsoft.Sql with access "public": the proxy subnet then reaches Azure SQL services from its private address, which the server's IP firewall cannot match; connections from the proxy may fail`,
+        );
+    }
+    if (db.tier && db.skuName && !SKU_FAMILY[db.tier].test(db.skuName)) {
+        collector.add(`${ns}:database.skuName`, `${db.skuName} does not belong to tier ${db.tier} (expected ${SKU_FAMILY[db.tier].source.slice(1)}...)`);
+    }
+    if (db.tier === "Burstable" && db.highAvailability === true) {
+        collector.add(`${ns}:database.highAvailability`, "is not available on the Burstable tier; use GeneralPurpose or MemoryOptimized");
+    }
+    const names = resourceNames(raw.project, raw.stack);
+    if (access === "vnet" && typeof db.serverName === "string") {
+        const conflict = privateZoneConflict(names.privateDnsZone, db.serverName);
+        if (conflict) {
+            collector.add(`${ns}:database.serverName`, `${db.serverName} cannot be used: ${conflict}`);
+        }
+    }
+    if (db.version && Number(db.version) <= 14) {
+        collector.warnings.push(`${ns}:database.version ${db.version} is in Azure's paid extended support; plan an upgrade to 17`);
+    }
+    const proxy = parsed.proxy as Partial<ProxyConfig>;
+    if (proxy.vmSize && /^Standard_B\d+(ls|s|ms|m)$/i.test(proxy.vmSize)) {
+        collector.warnings.push(`${ns}:proxy.vmSize ${proxy.vmSize} is B-series v1, announced for retirement; prefer Standard_B2ats_v2`);
+    }
+    if (proxy.idleTimeoutSeconds !== undefined && proxy.keepaliveIdleSeconds !== undefined && proxy.idleTimeoutSeconds <= proxy.keepaliveIdleSeconds) {
+        collector.warnings.push(`${ns}:proxy.idleTimeoutSeconds ${proxy.idleTimeoutSeconds} is not above keepaliveIdleSeconds; idle sessions close before a keepalive is sent`);
+    }
+    if (environment === "prod" && protect === false) {
+        collector.warnings.push(`${ns}:protect is false on a prod stack: \`pulumi destroy\` will delete the database`);
+    }
+    if (Array.isArray(vpn.clients) && vpn.clients.length === 0) {
+        collector.warnings.push(`${ns}:vpn.clients is empty: no VPN client certificate will be issued`);
+    }
+
+    if (collector.problems.length > 0) {
+        throw new StackConfigError(collector.problems);
+    }
+
+    const common = {
+        serverName: db.serverName as string | undefined,
+        version: db.version!, skuName: db.skuName!, tier: db.tier!, storageSizeGB: db.storageSizeGB!,
+        highAvailability: db.highAvailability!, geoRedundantBackup: db.geoRedundantBackup!,
+        backupRetentionDays: db.backupRetentionDays!, adminLogin: db.adminLogin!, databases: db.databases!,
+        tlsMinVersion: db.tlsMinVersion!, passwordRotation: db.passwordRotation!,
+    };
+    const database: DatabaseConfig = access === "public"
+        ? { ...common, access, allowedIpRanges: db.allowedIpRanges as AllowedIpRange[], allowAzureServices: db.allowAzureServices as boolean }
+        : { ...common, access: "vnet" };
+    return {
+        project: raw.project,
+        stack: raw.stack,
+        environment: environment!,
+        location: location!,
+        protect: protect!,
+        network: net as NetworkConfig,
+        database,
+        vpn: vpn as VpnConfig,
+        proxy: { ...proxy, sshPublicKey: proxy.sshPublicKey } as ProxyConfig,
+        warnings: collector.warnings,
+    };
+}
