@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import * as random from "@pulumi/random";
+import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
+import type { ResourceNames } from "../lib/naming";
+import type { DatabaseConfig } from "../stacks/types";
+
+/** Server parameters that enforce TLS; applied one after another (see `serverParameters`). */
+export function serverParameters(db: Pick<DatabaseConfig, "tlsMinVersion">): Array<{ name: string; value: string }> {
+    return [
+        { name: "require_secure_transport", value: "on" },
+        { name: "ssl_min_protocol_version", value: db.tlsMinVersion },
+        // Audit trail of who connected from where (the proxy's address for on-premises clients).
+        { name: "log_connections", value: "on" },
+        { name: "log_disconnections", value: "on" },
+    ];
+}
+
+interface VnetPlacement {
+    readonly access: "vnet";
+    readonly delegatedSubnetId: pulumi.Input<string>;
+    readonly privateDnsZoneId: pulumi.Input<string>;
+    /** The server may only be created once its private DNS zone is linked to the VNet. */
+    readonly privateDnsZoneLink: pulumi.Resource;
+}
+
+interface PublicPlacement {
+    readonly access: "public";
+    /** The proxy's outbound IP (NAT gateway), admitted by its own firewall rule. */
+    readonly natPublicIp: pulumi.Input<string>;
+}
+
+export interface DatabaseArgs {
+    readonly location: string;
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly names: ResourceNames;
+    readonly database: DatabaseConfig;
+    /** Where the server lives: delegated subnet + private DNS zone, or the public endpoint. */
+    readonly placement: VnetPlacement | PublicPlacement;
+    /** Protect the server and its databases from `pulumi destroy`. */
+    readonly protect: boolean;
+    readonly tags: Record<string, string>;
+}
+
+/**
+ * An Azure Database for PostgreSQL Flexible Server with TLS enforced, its firewall (public mode
+ * only) and the application databases.
+ */
+export class PostgresServer extends pulumi.ComponentResource {
+    public readonly serverName: pulumi.Output<string>;
+    public readonly fqdn: pulumi.Output<string>;
+    public readonly adminLogin: pulumi.Output<string>;
+    /** Secret. */
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly databaseNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("securepg:database:PostgresServer", name, {}, opts);
+        const { database: db, placement, resourceGroupName, tags } = args;
+        const child = { parent: this };
+
+        const serverName: pulumi.Input<string> = db.serverName ?? new random.RandomString("server-name-suffix", {
+            length: 6, special: false, upper: false, lower: true, numeric: true,
+        }, child).result.apply((suffix) => `${args.names.serverPrefix}-${suffix}`);
+
+        // Bumping passwordRotation is the only thing that changes the password; it reaches the
+        // server as an in-place update of administratorLoginPassword.
+        const password = new random.RandomPassword("admin-password", {
+            length: 32, special: true, overrideSpecial: "-_.~", minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 1,
+            keepers: { rotation: String(db.passwordRotation) },
+        }, child);
+
+        const server = new dbforpostgresql.Server("server", {
+            serverName, resourceGroupName, location: args.location, tags,
+            version: db.version,
+            administratorLogin: db.adminLogin,
+            administratorLoginPassword: password.result,
+            authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
+            sku: { name: db.skuName, tier: db.tier },
+            storage: { storageSizeGB: db.storageSizeGB, autoGrow: "Enabled" },
+            backup: { backupRetentionDays: db.backupRetentionDays, geoRedundantBackup: db.geoRedundantBackup ? "Enabled" : "Disabled" },
+            highAvailability: { mode: db.highAvailability ? "ZoneRedundant" : "Disabled" },
+            network: placement.access === "vnet"
+                ? { delegatedSubnetResourceId: placement.delegatedSubnetId, privateDnsZoneArmResourceId: placement.privateDnsZoneId, publicNetworkAccess: "Disabled" }
+                : { publicNetworkAccess: "Enabled" },
+        }, {
+            ...child,
+            protect: args.protect,
+            dependsOn: placement.access === "vnet" ? [placement.privateDnsZoneLink] : [],
+            additionalSecretOutputs: ["administratorLoginPassword"],
+            // Zone-redundant HA servers regularly take longer than the default to create.
+            customTimeouts: { create: "60m", update: "60m", delete: "30m" },
+        });
+
+        // Flexible Server rejects a second change while one is running (ServerBusy), so every
+        // child operation waits for the one before it.
+        let previous: pulumi.Resource = server;
+        const after = <T extends pulumi.Resource>(make: (o: pulumi.CustomResourceOptions) => T, extra: pulumi.CustomResourceOptions = {}): T => {
+            const created = make({ ...child, ...extra, dependsOn: [previous] });
+            previous = created;
+            return created;
+        };
+        const serverRef = { resourceGroupName, serverName: server.name };
+
+        for (const parameter of serverParameters(db)) {
+            after((o) => new dbforpostgresql.Configuration(`parameter-${parameter.name}`, {
+                ...serverRef, configurationName: parameter.name, value: parameter.value, source: "user-override",
+            }, o));
+        }
+        if (placement.access === "public" && db.access === "public") {
+            for (const rule of allowlistRules(db)) {
+                after((o) => new dbforpostgresql.FirewallRule(`firewall-${rule.name}`, {
+                    ...serverRef, firewallRuleName: rule.name, startIpAddress: rule.startIpAddress, endIpAddress: rule.endIpAddress,
+                }, o));
+            }
+            after((o) => new dbforpostgresql.FirewallRule("firewall-nat-egress", {
+                ...serverRef, firewallRuleName: NAT_EGRESS_RULE_NAME, startIpAddress: placement.natPublicIp, endIpAddress: placement.natPublicIp,
+            }, o));
+        }
+        for (const databaseName of db.databases) {
+            after((o) => new dbforpostgresql.Database(`database-${databaseName}`, {
+                ...serverRef, databaseName, charset: "UTF8", collation: "en_US.utf8",
+            }, o), { protect: args.protect });
+        }
+
+        this.serverName = server.name;
+        this.fqdn = server.fullyQualifiedDomainName;
+        this.adminLogin = pulumi.output(db.adminLogin);
+        this.adminPassword = pulumi.secret(password.result);
+        this.databaseNames = pulumi.output([...db.databases]);
+        this.registerOutputs({
+            serverName: this.serverName, fqdn: this.fqdn, adminLogin: this.adminLogin,
+            adminPassword: this.adminPassword, databaseNames: this.databaseNames,
+        });
+    }
+}

@@ -1,0 +1,113 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fc from "fast-check";
+import { contains, intToIpv4, ipv4ToInt, nonPublicReason, nthSubnet, overlaps, parseAddressOrCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { planSubnets } from "../stacks";
+
+const cidr = (text: string) => {
+    const parsed = parseCidr(text);
+    assert.notEqual(typeof parsed, "string", `${text} should parse`);
+    return parsed as Ipv4Cidr;
+};
+
+/** Arbitrary aligned IPv4 block. */
+const block = (minPrefix = 0, maxPrefix = 32) => fc.tuple(fc.integer({ min: minPrefix, max: maxPrefix }), fc.nat({ max: 2 ** 32 - 1 }))
+    .map(([prefix, address]) => {
+        const size = 2 ** (32 - prefix);
+        return cidr(`${intToIpv4(Math.floor(address / size) * size)}/${prefix}`);
+    });
+
+describe("parseCidr", () => {
+    it("parses aligned blocks and computes their bounds", () => {
+        const b = cidr("10.40.1.0/24");
+        assert.equal(b.prefixLength, 24);
+        assert.equal(intToIpv4(b.first), "10.40.1.0");
+        assert.equal(intToIpv4(b.last), "10.40.1.255");
+    });
+
+    it("rejects host bits, bad octets, missing prefixes and junk", () => {
+        assert.match(parseCidr("10.40.1.5/24") as string, /host bits set; the network address is 10\.40\.1\.0\/24/);
+        for (const bad of ["10.40.1.0", "10.40.300.0/24", "10.40.1.0/33", "ten/8", "", "10.40.1.0/24 ", "::1/128"]) {
+            assert.equal(typeof parseCidr(bad), "string", bad);
+        }
+    });
+
+    it("round-trips any aligned block", () => {
+        fc.assert(fc.property(block(), (b) => {
+            const again = cidr(b.text);
+            assert.deepEqual(again, b);
+            assert.equal(again.last - again.first + 1, 2 ** (32 - b.prefixLength));
+        }));
+    });
+
+    it("accepts single addresses as /32 where asked to", () => {
+        const one = parseAddressOrCidr("203.0.113.7") as Ipv4Cidr;
+        assert.equal(one.text, "203.0.113.7/32");
+        assert.equal(ipv4ToInt("255.255.255.255"), 2 ** 32 - 1);
+    });
+});
+
+describe("containment and overlap", () => {
+    it("overlap is symmetric and agrees with containment", () => {
+        fc.assert(fc.property(block(8), block(8), (a, b) => {
+            assert.equal(overlaps(a, b), overlaps(b, a));
+            if (contains(a, b)) {
+                assert.ok(overlaps(a, b));
+            }
+            // Two aligned blocks either nest or are disjoint.
+            assert.equal(overlaps(a, b), contains(a, b) || contains(b, a));
+        }));
+    });
+
+    it("knows neighbours from overlaps", () => {
+        assert.equal(overlaps(cidr("10.0.0.0/25"), cidr("10.0.0.128/25")), false);
+        assert.equal(overlaps(cidr("10.0.0.0/24"), cidr("10.0.0.128/25")), true);
+        assert.equal(contains(cidr("10.40.0.0/16"), cidr("10.9.1.0/24")), false);
+    });
+});
+
+describe("nthSubnet and planSubnets", () => {
+    it("carves consecutive blocks and stops at the parent's end", () => {
+        const parent = cidr("10.40.0.0/24");
+        assert.equal(nthSubnet(parent, 26, 0)?.text, "10.40.0.0/26");
+        assert.equal(nthSubnet(parent, 26, 3)?.text, "10.40.0.192/26");
+        assert.equal(nthSubnet(parent, 26, 4), undefined);
+        assert.equal(nthSubnet(parent, 23, 0), undefined);
+    });
+
+    it("plans three disjoint subnets inside any address space from /8 to /25", () => {
+        fc.assert(fc.property(block(8, 25), (space) => {
+            const plan = planSubnets(space);
+            assert.ok(plan, `no plan for ${space.text}`);
+            const subnets = [plan.gatewaySubnet, plan.proxySubnet, plan.databaseSubnet];
+            for (const s of subnets) {
+                assert.ok(contains(space, s), `${s.text} outside ${space.text}`);
+            }
+            assert.equal(plan.gatewaySubnet.prefixLength, 27);
+            assert.ok(plan.databaseSubnet.prefixLength <= 28);
+            for (let i = 0; i < 3; i++) {
+                for (let j = i + 1; j < 3; j++) {
+                    assert.ok(!overlaps(subnets[i], subnets[j]), `${subnets[i].text} overlaps ${subnets[j].text}`);
+                }
+            }
+        }));
+    });
+
+    it("refuses to plan in a space too small for three /27s", () => {
+        assert.equal(planSubnets(cidr("10.0.0.0/26")), undefined);
+    });
+});
+
+describe("nonPublicReason", () => {
+    it("flags private, shared, loopback, link-local, multicast and reserved ranges", () => {
+        for (const text of ["10.1.2.3/32", "172.20.0.0/24", "192.168.1.0/24", "100.64.1.0/24", "127.0.0.1/32", "169.254.1.0/24", "224.0.0.1/32", "255.255.255.255/32", "0.0.0.0/32", "8.0.0.0/5"]) {
+            assert.ok(nonPublicReason(cidr(text)), text);
+        }
+    });
+
+    it("accepts public unicast ranges", () => {
+        for (const text of ["8.8.8.8/32", "20.50.0.0/24", "203.0.113.0/28", "52.1.2.0/24"]) {
+            assert.equal(nonPublicReason(cidr(text)), undefined, text);
+        }
+    });
+});

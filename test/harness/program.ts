@@ -1,0 +1,217 @@
+/**
+ * Runs the real `index.ts` under `pulumi.runtime.setMocks`, with configuration fed the way the
+ * engine feeds it, and records every resource registration with its options (parent,
+ * dependencies, protect, ignoreChanges, timeouts), which plain mocks do not show.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_NAME, PROJECT_ROOT } from "./stackFiles";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const FIXTURES = path.join(PROJECT_ROOT, "test", "fixtures");
+export const MOCK_CERT_PEM = fs.readFileSync(path.join(FIXTURES, "mock-root-ca.pem"), "utf8");
+export const MOCK_PRIVATE_KEY_PEM = fs.readFileSync(path.join(FIXTURES, "mock-private-key.pem"), "utf8");
+export const MOCK_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockKeyForTestsOnlyMockKeyForTestsOnly00 securepg-mock";
+
+export interface RegisteredResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    /** Inputs as the provider receives them; secret values stay wrapped (see `isSecretValue`). */
+    readonly inputs: Record<string, any>;
+    readonly parent: string;
+    readonly dependencies: string[];
+    readonly protect: boolean;
+    readonly ignoreChanges: string[];
+    readonly replaceOnChanges: string[];
+    readonly additionalSecretOutputs: string[];
+    readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
+}
+
+export interface ProgramRun {
+    readonly resources: RegisteredResource[];
+    /** The module's exports, resolved; secrets are unwrapped here and listed in `secretExports`. */
+    readonly outputs: Record<string, unknown>;
+    readonly secretExports: Set<string>;
+    readonly warnings: string[];
+    /** Set when the program threw while loading (e.g. a configuration error). */
+    readonly error: Error | undefined;
+}
+
+export function isSecretValue(value: unknown): value is { value: unknown } {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+export function unwrapSecret(value: unknown): unknown {
+    return isSecretValue(value) ? value.value : value;
+}
+
+function secret(value: unknown) {
+    return { [SECRET_SIG]: SECRET_VALUE, value };
+}
+
+function azureName(type: string, inputs: Record<string, any>, logicalName: string): string {
+    const kind = type.split(":").pop() ?? "";
+    const wanted = `${kind}Name`.toLowerCase();
+    const key = Object.keys(inputs).find((k) => k.toLowerCase() === wanted) ?? (kind === "VirtualMachine" ? "vmName" : undefined);
+    const value = key ? unwrapSecret(inputs[key]) : undefined;
+    return typeof value === "string" ? value : logicalName;
+}
+
+let ipCounter = 0;
+
+/** Mock provider: echoes inputs and fills in the outputs the program reads. */
+export const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+        const inputs = args.inputs as Record<string, any>;
+        const name = azureName(args.type, inputs, args.name);
+        const state: Record<string, unknown> = { ...inputs, name };
+        const id = args.type.startsWith("azure-native:")
+            ? `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${unwrapSecret(inputs.resourceGroupName) ?? name}/providers/${args.type}/${name}`
+            : `${args.name}-id`;
+        switch (args.type) {
+            case "azure-native:dbforpostgresql:Server":
+                state.fullyQualifiedDomainName = `${name}.postgres.database.azure.com`;
+                break;
+            case "azure-native:network:PublicIPAddress":
+                ipCounter += 1;
+                state.ipAddress = `20.50.100.${ipCounter}`;
+                break;
+            case "azure-native:network:NetworkInterface":
+                state.ipConfigurations = (inputs.ipConfigurations ?? []).map((c: Record<string, unknown>) => ({ ...c, privateIPAddress: "10.40.1.4" }));
+                break;
+            case "random:index/randomPassword:RandomPassword":
+                state.result = secret(`Mock-Pa55word_${unwrapSecret(inputs.keepers?.rotation) ?? "0"}-xYz`);
+                state.bcryptHash = secret("mock-hash");
+                break;
+            case "random:index/randomString:RandomString":
+                state.result = "a1b2c3";
+                break;
+            case "tls:index/privateKey:PrivateKey":
+                state.privateKeyPem = secret(MOCK_PRIVATE_KEY_PEM);
+                state.privateKeyOpenssh = secret("-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n-----END OPENSSH PRIVATE KEY-----\n");
+                state.publicKeyOpenssh = `${MOCK_SSH_PUBLIC_KEY}\n`;
+                state.publicKeyPem = "-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n";
+                break;
+            case "tls:index/selfSignedCert:SelfSignedCert":
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                state.certPem = MOCK_CERT_PEM;
+                break;
+            case "tls:index/certRequest:CertRequest":
+                state.certRequestPem = "-----BEGIN CERTIFICATE REQUEST-----\nmock\n-----END CERTIFICATE REQUEST-----\n";
+                break;
+        }
+        return { id, state };
+    },
+    call() {
+        return {};
+    },
+};
+
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => {
+        resolve(v);
+        return v;
+    }));
+}
+
+function clearProjectModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(PROJECT_ROOT) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}test${path.sep}`)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+export interface RunOptions {
+    readonly stack: string;
+    /** Engine-style config: full keys to strings (structured values as JSON). */
+    readonly config: Record<string, string>;
+    readonly secretKeys?: string[];
+}
+
+/**
+ * Runs the program once. Safe to call several times in one process: configuration, mocks and the
+ * program's modules are reset each time.
+ */
+export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+    await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false);
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const resources: RegisteredResource[] = [];
+    let pending = 0;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        pending += 1;
+        const timeouts = req.getCustomtimeouts?.();
+        const record = {
+            type: req.getType(), name: req.getName(), urn: "", custom: req.getCustom(), inputs: {} as Record<string, any>,
+            parent: req.getParent(), dependencies: req.getDependenciesList(), protect: req.getProtect() === true,
+            ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
+        };
+        resources.push(record);
+        record.inputs = pulumi.runtime.deserializeProperties(req.getObject(), true);
+        original(req, (err: unknown, resp: any) => {
+            if (resp?.getUrn) {
+                record.urn = resp.getUrn();
+            }
+            pending -= 1;
+            callback(err, resp);
+        });
+    };
+    const warnings: string[] = [];
+    const originalWarn = pulumi.log.warn;
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => {
+        warnings.push(message);
+    };
+
+    clearProjectModules();
+    let program: Record<string, unknown> = {};
+    let error: Error | undefined;
+    try {
+        program = require(path.join(PROJECT_ROOT, "index.ts"));
+    } catch (e) {
+        error = e as Error;
+    }
+    const outputs: Record<string, unknown> = {};
+    const secretExports = new Set<string>();
+    for (const [key, value] of Object.entries(program)) {
+        if (pulumi.Output.isInstance(value)) {
+            outputs[key] = await valueOf(value);
+            if (await pulumi.isSecret(value)) {
+                secretExports.add(key);
+            }
+        } else {
+            outputs[key] = value;
+        }
+    }
+    // Let every registration finish, including ones that started after the exports resolved.
+    for (let quiet = 0; quiet < 5;) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        quiet = pending === 0 ? quiet + 1 : 0;
+    }
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
+    return { resources, outputs, secretExports, warnings, error };
+}
+
+/** Helpers for assertions. */
+export function ofType(run: ProgramRun, type: string): RegisteredResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: ProgramRun, type: string, name?: string): RegisteredResource {
+    const found = ofType(run, type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+    }
+    return found[0];
+}
+
+export function byUrn(run: ProgramRun, urn: string): RegisteredResource | undefined {
+    return run.resources.find((r) => r.urn === urn);
+}
