@@ -108,3 +108,8 @@ export function nonPublicReason(block: Ipv4Cidr): string | undefined {
     const hit = NON_PUBLIC_BLOCKS.find(({ block: special }) => overlaps(special, block));
     return hit ? `${hit.label} range ${hit.block.text}` : undefined;
 }
+
+/** Azure reserves the first four addresses of every subnet; the fifth is the first a NIC can hold. */
+export function firstUsableAzureAddress(subnet: Ipv4Cidr): string {
+    return intToIpv4(subnet.first + 4);
+}

@@ -35,8 +35,9 @@ export function renderApplyScript(): string {
     return `#!/bin/sh
 # Written by securepg (cloud-init): install ${CANDIDATE_NGINX_CONF} as nginx's config if it is valid.
 set -eu
-candidate=${CANDIDATE_NGINX_CONF}
-live=/etc/nginx/nginx.conf
+# The overrides exist for tests; cloud-init runs this with the defaults.
+candidate=\${SECUREPG_NGINX_CANDIDATE:-${CANDIDATE_NGINX_CONF}}
+live=\${SECUREPG_NGINX_LIVE:-/etc/nginx/nginx.conf}
 if ! nginx -t -q -c "$candidate"; then
     echo "securepg: $candidate fails nginx -t; keeping the current $live" >&2
     exit 1

@@ -1,0 +1,135 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as network from "@pulumi/azure-native/network";
+import * as tls from "@pulumi/tls";
+import { pemToAzureCertData } from "../lib/certs";
+import type { ResourceNames } from "../lib/naming";
+import type { VpnConfig, VpnGatewaySku } from "../stacks/types";
+
+/** Generation2 is documented for VpnGw2AZ and up; VpnGw1AZ stays on Generation1. */
+export function vpnGatewayGeneration(sku: VpnGatewaySku): "Generation1" | "Generation2" {
+    return sku === "VpnGw1AZ" ? "Generation1" : "Generation2";
+}
+
+const HOURS_PER_DAY = 24;
+const ROOT_VALIDITY_HOURS = 10 * 365 * HOURS_PER_DAY;
+
+export interface VpnClientCredentials {
+    /** PEM client certificate, signed by the newest root. */
+    readonly certificatePem: string;
+    /** PEM private key of the client certificate. */
+    readonly privateKeyPem: string;
+}
+
+export interface VpnGatewayArgs {
+    readonly location: string;
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly names: ResourceNames;
+    /** The subnet named exactly GatewaySubnet. */
+    readonly gatewaySubnetId: pulumi.Input<string>;
+    readonly vpn: VpnConfig;
+    /** Used in certificate subjects, e.g. "securepg-dev". */
+    readonly subjectPrefix: string;
+    readonly tags: Record<string, string>;
+}
+
+/**
+ * A route-based Point-to-Site VPN gateway with certificate authentication. Root CAs and client
+ * certificates are made by @pulumi/tls and kept in the (encrypted) stack state.
+ */
+export class VpnGateway extends pulumi.ComponentResource {
+    public readonly publicIp: pulumi.Output<string>;
+    /** PEM of every root CA Azure trusts, by name. */
+    public readonly rootCertificatePems: pulumi.Output<Record<string, string>>;
+    /** The root that signs client certificates (the last in the list). */
+    public readonly activeRootCertificatePem: pulumi.Output<string>;
+    /** Secret: client certificate and key for every name in `securepg:vpn.clients`. */
+    public readonly clientCredentials: pulumi.Output<Record<string, VpnClientCredentials>>;
+
+    constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("securepg:vpn:VpnGateway", name, {}, opts);
+        const { vpn, names, location, resourceGroupName, tags } = args;
+        const child = { parent: this };
+
+        const roots = vpn.rootCertificates.map((rootName) => {
+            const key = new tls.PrivateKey(`root-key-${rootName}`, { algorithm: "RSA", rsaBits: 4096 }, child);
+            const cert = new tls.SelfSignedCert(`root-cert-${rootName}`, {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: `${args.subjectPrefix} P2S root ${rootName}`, organization: "securepg" },
+                isCaCertificate: true,
+                validityPeriodHours: ROOT_VALIDITY_HOURS,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+            }, child);
+            return { rootName, key, cert };
+        });
+        // Rotation: append a new root, re-issue clients (they follow the last root), then drop the old one.
+        const signer = roots[roots.length - 1];
+
+        const clients = vpn.clients.map((clientName) => {
+            const key = new tls.PrivateKey(`client-key-${clientName}`, { algorithm: "RSA", rsaBits: 2048 }, child);
+            const request = new tls.CertRequest(`client-csr-${clientName}`, {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: clientName, organization: "securepg" },
+            }, child);
+            const cert = new tls.LocallySignedCert(`client-cert-${clientName}`, {
+                certRequestPem: request.certRequestPem,
+                caPrivateKeyPem: signer.key.privateKeyPem,
+                caCertPem: signer.cert.certPem,
+                validityPeriodHours: vpn.clientCertificateValidityDays * HOURS_PER_DAY,
+                allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
+            }, child);
+            return { clientName, key, cert };
+        });
+
+        // Basic public IPs are refused on VPN gateways; zone-redundant Standard is what AZ SKUs need.
+        const publicIp = new network.PublicIPAddress("vpn-public-ip", {
+            publicIpAddressName: names.vpnPublicIp, resourceGroupName, location, tags,
+            sku: { name: "Standard", tier: "Regional" },
+            publicIPAllocationMethod: "Static",
+            publicIPAddressVersion: "IPv4",
+            zones: ["1", "2", "3"],
+        }, child);
+
+        const gateway = new network.VirtualNetworkGateway("vpn-gateway", {
+            virtualNetworkGatewayName: names.vpnGateway, resourceGroupName, location, tags,
+            gatewayType: "Vpn",
+            vpnType: "RouteBased",
+            sku: { name: vpn.sku, tier: vpn.sku },
+            vpnGatewayGeneration: vpnGatewayGeneration(vpn.sku),
+            activeActive: false,
+            enableBgp: false,
+            ipConfigurations: [{
+                name: "default",
+                privateIPAllocationMethod: "Dynamic",
+                subnet: { id: args.gatewaySubnetId },
+                publicIPAddress: { id: publicIp.id },
+            }],
+            vpnClientConfiguration: {
+                vpnClientAddressPool: { addressPrefixes: [vpn.clientAddressPool.text] },
+                vpnClientProtocols: ["OpenVPN", "IkeV2"],
+                vpnAuthenticationTypes: ["Certificate"],
+                vpnClientRootCertificates: roots.map(({ rootName, cert }) => ({
+                    name: rootName,
+                    publicCertData: cert.certPem.apply(pemToAzureCertData),
+                })),
+            },
+        }, {
+            ...child,
+            // Gateways take 30-45 minutes; shorter client timeouts lose the operation from state.
+            customTimeouts: { create: "75m", update: "75m", delete: "75m" },
+        });
+
+        this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip ?? "");
+        this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
+            .apply((entries) => Object.fromEntries(entries));
+        this.activeRootCertificatePem = signer.cert.certPem;
+        this.clientCredentials = pulumi.secret(pulumi.all(clients.map(({ clientName, key, cert }) =>
+            pulumi.all([cert.certPem, key.privateKeyPem]).apply(([certificatePem, privateKeyPem]) => [clientName, { certificatePem, privateKeyPem }] as const),
+        )).apply((entries) => Object.fromEntries(entries)));
+        this.registerOutputs({
+            publicIp: this.publicIp,
+            rootCertificatePems: this.rootCertificatePems,
+            activeRootCertificatePem: this.activeRootCertificatePem,
+            clientCredentials: this.clientCredentials,
+        });
+    }
+}

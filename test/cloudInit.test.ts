@@ -1,0 +1,129 @@
+/** The proxy's cloud-init: its content, `cloud-init schema` on every stack, and the apply script run for real. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { APPLY_SCRIPT, CANDIDATE_NGINX_CONF, KEEPALIVE_SYSCTL_FILE, renderApplyScript, writtenFiles } from "../lib/cloudInit";
+import { proxyNginxOptions, proxyUserData } from "../lib/proxyUserData";
+import { renderNginxConfig } from "../lib/nginx";
+import { parseStackConfig, type StackConfig } from "../stacks";
+import { loadAllStackFiles } from "./harness/stackFiles";
+import { requireCommands } from "./harness/tools";
+
+const FQDN = "psql-securepg-dev-a1b2c3.postgres.database.azure.com";
+const stacks = loadAllStackFiles().map((s) => ({ ...s, parsed: parseStackConfig({ project: "securepg", stack: s.stack, values: s.config }) }));
+const devConfig: StackConfig = stacks.find((s) => s.stack === "dev")!.parsed;
+
+describe("proxyUserData", () => {
+    const userData = proxyUserData(devConfig, FQDN);
+    const doc = YAML.parse(userData);
+
+    it("is a #cloud-config that installs nginx with its stream module", () => {
+        assert.ok(userData.startsWith("#cloud-config\n"));
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-stream"]);
+        assert.equal(doc.package_update, true);
+    });
+
+    it("writes the whole nginx config, byte for byte what the renderer produced", () => {
+        const files = writtenFiles(userData);
+        assert.equal(files.get(CANDIDATE_NGINX_CONF), renderNginxConfig(proxyNginxOptions(devConfig, FQDN)));
+    });
+
+    it("lowers the kernel's keepalive timers below Azure's idle timeout", () => {
+        const sysctl = writtenFiles(userData).get(KEEPALIVE_SYSCTL_FILE)!;
+        const time = Number(/net\.ipv4\.tcp_keepalive_time = (\d+)/.exec(sysctl)?.[1]);
+        assert.ok(time > 0 && time < 240, sysctl);
+        assert.match(sysctl, /net\.ipv4\.tcp_keepalive_intvl = \d+/);
+        assert.match(sysctl, /net\.ipv4\.tcp_keepalive_probes = \d+/);
+    });
+
+    it("applies sysctl, then installs the config only through the nginx -t gate", () => {
+        assert.deepEqual(doc.runcmd, [["sysctl", "--system"], [APPLY_SCRIPT]]);
+        const script = writtenFiles(userData).get(APPLY_SCRIPT)!;
+        assert.ok(script.indexOf("nginx -t") < script.indexOf("install -m 0644"));
+        assert.equal(doc.write_files.find((f: { path: string }) => f.path === APPLY_SCRIPT).permissions, "0755");
+    });
+});
+
+describe("cloud-init schema", () => {
+    for (const s of stacks) {
+        it(`validates the user data of stack ${s.stack}`, (t) => {
+            if (!requireCommands(t, ["cloud-init"])) return;
+            const result = schemaCheck(proxyUserData(s.parsed, `psql-securepg-${s.stack}-a1b2c3.postgres.database.azure.com`));
+            assert.equal(result.status, 0, result.output);
+            assert.match(result.output, /Valid schema|Valid cloud-config/);
+        });
+    }
+
+    it("flags a schema error (the check is real)", (t) => {
+        if (!requireCommands(t, ["cloud-init"])) return;
+        const broken = proxyUserData(devConfig, FQDN).replace("package_update: true", "package_update: sometimes");
+        const result = schemaCheck(broken);
+        assert.notEqual(result.status, 0, result.output);
+    });
+});
+
+function schemaCheck(userData: string): { status: number | null; output: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "securepg-cloudinit-"));
+    try {
+        const file = path.join(dir, "user-data");
+        fs.writeFileSync(file, userData);
+        const r = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+        return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+describe("the apply script, run with the real nginx -t", () => {
+    function runApply(candidate: string): { status: number | null; live: string; previous: string | undefined; systemctl: string[]; stderr: string } {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "securepg-apply-"));
+        try {
+            const bin = path.join(dir, "bin");
+            fs.mkdirSync(bin);
+            // systemctl is stubbed (no systemd here); it records what it was asked and reports nginx inactive.
+            fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$*" >> ${dir}/systemctl.log\n[ "$1" = "is-active" ] && exit 3\nexit 0\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(dir, "live.conf"), "# the working config\n");
+            fs.writeFileSync(path.join(dir, "candidate.conf"), candidate);
+            fs.writeFileSync(path.join(dir, "apply.sh"), renderApplyScript(), { mode: 0o755 });
+            const r = spawnSync("sh", [path.join(dir, "apply.sh")], {
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SECUREPG_NGINX_CANDIDATE: path.join(dir, "candidate.conf"), SECUREPG_NGINX_LIVE: path.join(dir, "live.conf") },
+            });
+            const log = path.join(dir, "systemctl.log");
+            const previous = path.join(dir, "live.conf.securepg-previous");
+            return {
+                status: r.status,
+                live: fs.readFileSync(path.join(dir, "live.conf"), "utf8"),
+                previous: fs.existsSync(previous) ? fs.readFileSync(previous, "utf8") : undefined,
+                systemctl: fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [],
+                stderr: r.stderr,
+            };
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("installs a valid config, keeps the old one, and starts nginx", (t) => {
+        if (!requireCommands(t, ["nginx"])) return;
+        const good = writtenFiles(proxyUserData(devConfig, FQDN)).get(CANDIDATE_NGINX_CONF)!;
+        const r = runApply(good);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.live, good);
+        assert.equal(r.previous, "# the working config\n");
+        assert.deepEqual(r.systemctl, ["enable nginx", "is-active --quiet nginx", "start nginx"]);
+    });
+
+    it("never replaces a working config with one that fails nginx -t", (t) => {
+        if (!requireCommands(t, ["nginx"])) return;
+        const bad = writtenFiles(proxyUserData(devConfig, FQDN)).get(CANDIDATE_NGINX_CONF)!.replace("deny all;", "deny everyone;");
+        const r = runApply(bad);
+        assert.equal(r.status, 1);
+        assert.equal(r.live, "# the working config\n");
+        assert.deepEqual(r.systemctl, [], "nginx must not be touched");
+        assert.match(r.stderr, /fails nginx -t; keeping the current/);
+    });
+});

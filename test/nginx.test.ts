@@ -1,0 +1,115 @@
+/** The nginx stream config renderer, and a real `nginx -t` on the exact config of every stack. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "../lib/nginx";
+import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
+import { proxyUserData } from "../lib/proxyUserData";
+import { parseStackConfig } from "../stacks";
+import { loadAllStackFiles } from "./harness/stackFiles";
+import { requireCommands } from "./harness/tools";
+
+const options: NginxProxyOptions = {
+    ...NGINX_DEFAULTS,
+    listenPort: 5432,
+    upstreamHost: "psql-securepg-dev-a1b2c3.postgres.database.azure.com",
+    allowedSources: ["172.16.201.0/24", "10.40.1.0/24"],
+    resolverValidSeconds: 10,
+    connectTimeoutSeconds: 5,
+    idleTimeoutSeconds: 28800,
+    clientKeepalive: { idleSeconds: 120, intervalSeconds: 30, probes: 4 },
+};
+
+/** The value of a directive inside `stream { server { ... } }`, e.g. directive(conf, "proxy_timeout"). */
+function directives(conf: string, name: string): string[] {
+    return [...conf.matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, "gm"))].map((m) => m[1]);
+}
+
+describe("renderNginxConfig", () => {
+    const conf = renderNginxConfig(options);
+
+    it("forwards the listen port to the server name through a variable, so the name is re-resolved", () => {
+        assert.deepEqual(directives(conf, "set"), ["$securepg_upstream psql-securepg-dev-a1b2c3.postgres.database.azure.com:5432"]);
+        assert.deepEqual(directives(conf, "proxy_pass"), ["$securepg_upstream"]);
+        assert.deepEqual(directives(conf, "resolver"), ["168.63.129.16 valid=10s ipv6=off"]);
+        assert.ok(!/upstream\s+\S+\s*\{/.test(conf), "a static upstream block would resolve only once");
+        assert.match(conf, /^stream \{$/m);
+        assert.ok(!/^\s*http\s*\{/m.test(conf));
+    });
+
+    it("allows the VPN pool and the proxy subnet, then denies everyone else", () => {
+        assert.deepEqual(directives(conf, "allow"), ["172.16.201.0/24", "10.40.1.0/24"]);
+        assert.deepEqual(directives(conf, "deny"), ["all"]);
+        assert.ok(conf.indexOf("deny all;") > conf.lastIndexOf("allow "), "deny all must come after the allows");
+    });
+
+    it("keeps idle pooled sessions far beyond nginx's 10-minute default and probes before Azure's 4 minutes", () => {
+        const timeout = Number(/^(\d+)s$/.exec(directives(conf, "proxy_timeout")[0])?.[1]);
+        assert.ok(timeout > 600, `proxy_timeout ${timeout}`);
+        assert.deepEqual(directives(conf, "proxy_connect_timeout"), ["5s"]);
+        assert.deepEqual(directives(conf, "proxy_socket_keepalive"), ["on"]);
+        const listen = directives(conf, "listen")[0];
+        const ka = /so_keepalive=(\d+)s:(\d+)s:(\d+)/.exec(listen);
+        assert.ok(ka, listen);
+        assert.ok(Number(ka[1]) < 240);
+    });
+
+    it("logs client, upstream, bytes and session time", () => {
+        const format = conf.slice(conf.indexOf("log_format"), conf.indexOf("access_log"));
+        for (const variable of ["$remote_addr", "$upstream_addr", "$bytes_sent", "$bytes_received", "$session_time"]) {
+            assert.ok(format.includes(variable), variable);
+        }
+        assert.deepEqual(directives(conf, "access_log"), ["/var/log/nginx/securepg-stream.log securepg"]);
+    });
+
+    it("loads the stream module the Debian/Ubuntu way", () => {
+        assert.deepEqual(directives(conf, "include"), ["/etc/nginx/modules-enabled/*.conf"]);
+    });
+
+    it("refuses values that could inject directives", () => {
+        assert.throws(() => renderNginxConfig({ ...options, upstreamHost: "db.example.com; include /etc/passwd" }), /upstreamHost/);
+        assert.throws(() => renderNginxConfig({ ...options, allowedSources: ["all"] }), /allowed source/);
+        assert.throws(() => renderNginxConfig({ ...options, allowedSources: [] }), /refuse everyone/);
+        assert.throws(() => renderNginxConfig({ ...options, idleTimeoutSeconds: 0 }), /idleTimeoutSeconds/);
+        assert.throws(() => renderNginxConfig({ ...options, listenPort: 70000 }), /listenPort/);
+        assert.throws(() => renderNginxConfig({ ...options, accessLogPath: "/tmp/x log" }), /accessLogPath/);
+    });
+});
+
+describe("nginx -t on the rendered config", () => {
+    const stacks = loadAllStackFiles();
+    for (const stackFile of stacks) {
+        it(`accepts the exact config cloud-init writes for stack ${stackFile.stack}`, (t) => {
+            if (!requireCommands(t, ["nginx"])) return;
+            const config = parseStackConfig({ project: "securepg", stack: stackFile.stack, values: stackFile.config });
+            const conf = writtenFiles(proxyUserData(config, `psql-securepg-${stackFile.stack}-a1b2c3.postgres.database.azure.com`)).get(CANDIDATE_NGINX_CONF);
+            assert.ok(conf);
+            const result = nginxTest(conf);
+            assert.equal(result.status, 0, result.output);
+            assert.match(result.output, /test is successful/);
+        });
+    }
+
+    it("rejects a broken config (the check is real)", (t) => {
+        if (!requireCommands(t, ["nginx"])) return;
+        const broken = renderNginxConfig(options).replace("proxy_socket_keepalive on;", "proxy_socket_keepalive maybe;");
+        const result = nginxTest(broken);
+        assert.notEqual(result.status, 0);
+        assert.match(result.output, /proxy_socket_keepalive/);
+    });
+});
+
+function nginxTest(conf: string): { status: number | null; output: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "securepg-nginx-t-"));
+    try {
+        const file = path.join(dir, "nginx.conf");
+        fs.writeFileSync(file, conf);
+        const result = spawnSync("nginx", ["-t", "-c", file], { encoding: "utf8" });
+        return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}

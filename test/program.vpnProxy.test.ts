@@ -1,0 +1,177 @@
+/** The VPN gateway and the proxy VM as the real program registers them, for every stack file. */
+import { before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import { MOCK_CERT_PEM, ofType, one, runProgram, unwrapSecret, type ProgramRun } from "./harness/program";
+import { loadAllStackFiles } from "./harness/stackFiles";
+import { parseStackConfig, type StackConfig } from "../stacks";
+import { proxyUserData } from "../lib/proxyUserData";
+
+const T = {
+    gateway: "azure-native:network:VirtualNetworkGateway",
+    pip: "azure-native:network:PublicIPAddress",
+    vm: "azure-native:compute:VirtualMachine",
+    nic: "azure-native:network:NetworkInterface",
+    subnet: "azure-native:network:Subnet",
+    group: "azure-native:resources:ResourceGroup",
+};
+
+const minutes = (duration: string) => {
+    const m = /^(\d+)m$/.exec(duration);
+    assert.ok(m, `timeout ${duration} is not in minutes`);
+    return Number(m[1]);
+};
+
+for (const stackFile of loadAllStackFiles()) {
+    describe(`stack ${stackFile.stack}: VPN gateway and proxy VM`, () => {
+        let run: ProgramRun;
+        let config: StackConfig;
+        before(async () => {
+            config = parseStackConfig({ project: "securepg", stack: stackFile.stack, values: stackFile.config });
+            run = await runProgram({ stack: stackFile.stack, config: stackFile.config, secretKeys: stackFile.secretKeys });
+            assert.equal(run.error, undefined, run.error?.message);
+        });
+
+        it("creates a route-based P2S gateway with the configured zone-redundant SKU, pool, protocols and certificate auth", () => {
+            const gw = one(run, T.gateway).inputs;
+            assert.equal(gw.gatewayType, "Vpn");
+            assert.equal(gw.vpnType, "RouteBased");
+            assert.equal(gw.sku.name, config.vpn.sku);
+            assert.match(gw.sku.name, /^VpnGw[1-5]AZ$/);
+            assert.equal(gw.vpnGatewayGeneration, gw.sku.name === "VpnGw1AZ" ? "Generation1" : "Generation2");
+            const client = gw.vpnClientConfiguration;
+            assert.deepEqual(client.vpnClientAddressPool.addressPrefixes, [config.vpn.clientAddressPool.text]);
+            assert.deepEqual([...client.vpnClientProtocols].sort(), ["IkeV2", "OpenVPN"]);
+            assert.deepEqual(client.vpnAuthenticationTypes, ["Certificate"]);
+            const gatewaySubnet = one(run, T.subnet, "gateway-subnet");
+            assert.ok(gw.ipConfigurations[0].subnet.id.endsWith("/GatewaySubnet"));
+            assert.ok(gatewaySubnet.inputs.subnetName === "GatewaySubnet");
+        });
+
+        it("gives Azure each root as the base64 DER body of its PEM", () => {
+            const roots = one(run, T.gateway).inputs.vpnClientConfiguration.vpnClientRootCertificates;
+            assert.deepEqual(roots.map((r: { name: string }) => r.name), [...config.vpn.rootCertificates]);
+            const der = new crypto.X509Certificate(MOCK_CERT_PEM).raw.toString("base64");
+            for (const root of roots) {
+                assert.equal(root.publicCertData, der);
+                assert.doesNotMatch(root.publicCertData, /BEGIN|END|\s/);
+            }
+        });
+
+        it("uses a Standard, static, zone-redundant public IP and timeouts of at least an hour", () => {
+            const gateway = one(run, T.gateway);
+            const pip = one(run, T.pip, "vpn-public-ip").inputs;
+            assert.ok(gateway.inputs.ipConfigurations[0].publicIPAddress.id.endsWith(`/${pip.publicIpAddressName}`));
+            assert.equal(pip.sku.name, "Standard");
+            assert.equal(pip.publicIPAllocationMethod, "Static");
+            assert.deepEqual(pip.zones, ["1", "2", "3"]);
+            const t = gateway.customTimeouts!;
+            for (const d of [t.create, t.update, t.delete]) {
+                assert.ok(minutes(d) >= 60, `timeout ${d}`);
+            }
+        });
+
+        it("does not serialise the gateway behind the database or the VM", () => {
+            const gateway = one(run, T.gateway);
+            const allowed = new Set([one(run, T.group).urn, one(run, T.pip, "vpn-public-ip").urn, one(run, T.subnet, "gateway-subnet").urn]);
+            for (const dep of gateway.dependencies) {
+                const r = run.resources.find((x) => x.urn === dep);
+                // The tls certificates are computed locally in milliseconds; any Azure dependency must be one of the three.
+                assert.ok(allowed.has(dep) || r?.type.startsWith("tls:"), `gateway waits for ${r?.type} ${r?.name}`);
+            }
+            const gatewaySubnet = one(run, T.subnet, "gateway-subnet");
+            const subnetAzureDeps = gatewaySubnet.dependencies.map((d) => run.resources.find((x) => x.urn === d)?.type);
+            assert.ok(subnetAzureDeps.every((t) => t === "azure-native:network:VirtualNetwork" || t === T.group), subnetAzureDeps.join(", "));
+        });
+
+        it("issues one client certificate per configured client, secret", () => {
+            assert.ok(run.secretExports.has("vpnClientCertificates"));
+            const creds = run.outputs.vpnClientCertificates as Record<string, { certificatePem: string; privateKeyPem: string }>;
+            assert.deepEqual(Object.keys(creds).sort(), [...config.vpn.clients].sort());
+            for (const c of Object.values(creds)) {
+                assert.match(c.certificatePem, /BEGIN CERTIFICATE/);
+                assert.match(c.privateKeyPem, /PRIVATE KEY/);
+            }
+            const signed = ofType(run, "tls:index/locallySignedCert:LocallySignedCert");
+            assert.equal(signed.length, config.vpn.clients.length);
+            for (const cert of signed) {
+                assert.ok(cert.inputs.allowedUses.includes("client_auth"));
+            }
+            assert.match(String(run.outputs.vpnRootCertificatePem), /BEGIN CERTIFICATE/);
+            assert.ok(!run.secretExports.has("vpnRootCertificatePem"), "the root certificate is public");
+        });
+
+        it("runs the proxy on Ubuntu 24.04 with no public IP, SSH keys only, platform patching and boot diagnostics", () => {
+            const vm = one(run, T.vm).inputs;
+            assert.deepEqual(vm.storageProfile.imageReference, { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" });
+            assert.equal(vm.hardwareProfile.vmSize, config.proxy.vmSize);
+            assert.equal(vm.osProfile.linuxConfiguration.disablePasswordAuthentication, true);
+            assert.equal(vm.osProfile.adminPassword, undefined);
+            assert.equal(vm.osProfile.linuxConfiguration.patchSettings.patchMode, "AutomaticByPlatform");
+            assert.equal(vm.diagnosticsProfile.bootDiagnostics.enabled, true);
+            assert.match(vm.osProfile.linuxConfiguration.ssh.publicKeys[0].keyData, /^ssh-(rsa|ed25519) /);
+            const nic = one(run, T.nic).inputs;
+            assert.equal(nic.ipConfigurations.length, 1);
+            assert.equal(nic.ipConfigurations[0].publicIPAddress, undefined, "the proxy must have no public IP");
+            assert.ok(nic.ipConfigurations[0].subnet.id.endsWith(`/snet-securepg-${stackFile.stack}-proxy`));
+            assert.equal(ofType(run, T.pip).length, 2, "only the NAT gateway and the VPN gateway have public IPs");
+            assert.equal(run.outputs.proxyPrivateIp, nic.ipConfigurations[0].privateIPAddress);
+            assert.ok(run.secretExports.has("proxySshPrivateKey"));
+        });
+
+        it("boots the VM with the rendered cloud-init for this stack's server", () => {
+            const customData = one(run, T.vm).inputs.osProfile.customData as string;
+            const decoded = Buffer.from(customData, "base64").toString("utf8");
+            assert.equal(decoded, proxyUserData(config, String(run.outputs.serverFqdn)));
+            assert.match(decoded, /^#cloud-config\n/);
+            assert.ok(decoded.includes(`set $securepg_upstream ${run.outputs.serverFqdn}:5432;`));
+            assert.ok(one(run, T.vm).replaceOnChanges.includes("osProfile.customData"));
+        });
+
+        it("exports a secret libpq connection string that verifies the server through the proxy", () => {
+            assert.ok(run.secretExports.has("connectionString"));
+            const cs = String(run.outputs.connectionString);
+            assert.ok(cs.includes(`host=${run.outputs.serverFqdn} `));
+            assert.ok(cs.includes(`hostaddr=${run.outputs.proxyPrivateIp} `));
+            assert.ok(cs.includes(`port=${config.proxy.port} `));
+            assert.ok(cs.includes("sslmode=verify-full"));
+            assert.ok(cs.includes(`password=${run.outputs.adminPassword}`) || cs.includes(`password='${run.outputs.adminPassword}'`));
+            assert.ok(!String(run.outputs.connectionStringWithoutPassword).includes("password="));
+            assert.ok(!run.secretExports.has("connectionStringWithoutPassword"));
+        });
+    });
+}
+
+describe("VPN and proxy variants", () => {
+    it("trusts every listed root and signs clients with the last one (rotation)", async () => {
+        const run = await runProgram({
+            stack: "dev",
+            config: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify({ rootCertificates: ["root-2025", "root-2026"], clients: ["a", "b"] }) },
+        });
+        const roots = one(run, T.gateway).inputs.vpnClientConfiguration.vpnClientRootCertificates;
+        assert.deepEqual(roots.map((r: { name: string }) => r.name), ["root-2025", "root-2026"]);
+        const newest = one(run, "tls:index/selfSignedCert:SelfSignedCert", "root-cert-root-2026");
+        for (const cert of ofType(run, "tls:index/locallySignedCert:LocallySignedCert")) {
+            const signerKey = one(run, "tls:index/privateKey:PrivateKey", "root-key-root-2026");
+            assert.ok(cert.dependencies.includes(newest.urn), `${cert.name} is not signed by the newest root`);
+            assert.ok(cert.dependencies.includes(signerKey.urn));
+        }
+    });
+
+    it("uses the operator's SSH key when one is configured, and generates none", async () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGp0dGVzdGtleXRlc3RrZXl0ZXN0a2V5dGVzdGtleXQ ops@example";
+        const run = await runProgram({ stack: "dev", config: { "azure-native:location": "westeurope", "securepg:proxy": JSON.stringify({ sshPublicKey: key }) } });
+        assert.equal(one(run, T.vm).inputs.osProfile.linuxConfiguration.ssh.publicKeys[0].keyData, key);
+        assert.equal(ofType(run, "tls:index/privateKey:PrivateKey").filter((k) => k.name === "ssh-key").length, 0);
+    });
+
+    it("listens on a custom proxy port in nginx, the NSG and the connection string", async () => {
+        const run = await runProgram({ stack: "dev", config: { "azure-native:location": "westeurope", "securepg:proxy": JSON.stringify({ port: 6432 }) } });
+        const decoded = Buffer.from(one(run, T.vm).inputs.osProfile.customData, "base64").toString("utf8");
+        assert.match(decoded, /listen 6432 so_keepalive=/);
+        assert.match(decoded, /set \$securepg_upstream [^\s]+:5432;/);
+        assert.match(String(unwrapSecret(run.outputs.connectionString)), / port=6432 /);
+        const nsg = one(run, "azure-native:network:NetworkSecurityGroup", "proxy-nsg").inputs.securityRules as Array<{ destinationPortRanges: string[] }>;
+        assert.ok(nsg.some((r) => r.destinationPortRanges.includes("6432")));
+    });
+});
