@@ -1,6 +1,7 @@
 /**
  * securepg: private, encrypted access to Azure Database for PostgreSQL Flexible Server.
- * Composition only: read and validate the stack configuration, wire the components, export outputs.
+ * Composition only: read and validate the stack configuration, check that the change is safe,
+ * wire the components, return the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresServer } from "./components/database";
@@ -9,7 +10,9 @@ import { ProxyVm } from "./components/proxyVm";
 import { VpnGateway } from "./components/vpnGateway";
 import { libpqConnectionString } from "./lib/connection";
 import { resourceNames } from "./lib/naming";
+import { databaseIdentity } from "./lib/replacement";
 import { StackConfigError } from "./stacks";
+import { checkReplacementAllowed } from "./stacks/guard";
 import { readStackConfig } from "./stacks/pulumi";
 
 function loadConfig() {
@@ -21,61 +24,68 @@ function loadConfig() {
     }
 }
 
-const config = loadConfig();
-config.warnings.forEach((warning) => pulumi.log.warn(warning));
+export = async () => {
+    const config = loadConfig();
+    config.warnings.forEach((warning) => pulumi.log.warn(warning));
 
-const names = resourceNames(config.project, config.stack);
-const tags = { project: config.project, stack: config.stack, environment: config.environment, "managed-by": "pulumi" };
+    const names = resourceNames(config.project, config.stack);
+    const identity = databaseIdentity(config, names);
+    await checkReplacementAllowed(config, identity);
 
-const network = new Network("network", {
-    location: config.location, names, network: config.network, access: config.database.access,
-    vpnClientPool: config.vpn.clientAddressPool.text, proxyPort: config.proxy.port, protect: config.protect, tags,
-});
+    const tags = { project: config.project, stack: config.stack, environment: config.environment, "managed-by": "pulumi" };
 
-const database = new PostgresServer("database", {
-    location: config.location, resourceGroupName: network.resourceGroupName, names, database: config.database,
-    placement: network.privateAccess
-        ? { access: "vnet", ...network.privateAccess }
-        : { access: "public", natPublicIp: network.natPublicIp },
-    protect: config.protect, tags,
-});
+    const network = new Network("network", {
+        location: config.location, names, network: config.network, access: config.database.access,
+        vpnClientPool: config.vpn.clientAddressPool.text, proxyPort: config.proxy.port, protect: config.protect, tags,
+    });
 
-// Depends only on the resource group, its public IP and GatewaySubnet, so its 30-45 minutes of
-// creation run alongside the database and the VM instead of after them.
-const vpn = new VpnGateway("vpn", {
-    location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
-    vpn: config.vpn, subjectPrefix: `${config.project}-${config.stack}`, tags,
-});
+    const database = new PostgresServer("database", {
+        location: config.location, resourceGroupName: network.resourceGroupName, names, database: config.database,
+        placement: network.privateAccess
+            ? { access: "vnet", ...network.privateAccess }
+            : { access: "public", natPublicIp: network.natPublicIp },
+        protect: config.protect, tags,
+    });
 
-const proxy = new ProxyVm("proxy", {
-    location: config.location, resourceGroupName: network.resourceGroupName, names, subnetId: network.proxySubnetId,
-    config, serverFqdn: database.fqdn, tags,
-});
+    // Depends only on the resource group, its public IP and GatewaySubnet, so its 30-45 minutes of
+    // creation run alongside the database and the VM instead of after them.
+    const vpn = new VpnGateway("vpn", {
+        location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
+        vpn: config.vpn, subjectPrefix: `${config.project}-${config.stack}`, tags,
+    });
 
-const connection = {
-    proxyAddress: proxy.privateIp, serverFqdn: database.fqdn, port: config.proxy.port,
-    database: config.database.databases[0] ?? "postgres", user: config.database.adminLogin,
+    const proxy = new ProxyVm("proxy", {
+        location: config.location, resourceGroupName: network.resourceGroupName, names, subnetId: network.proxySubnetId,
+        config, serverFqdn: database.fqdn, tags,
+    });
+
+    const connection = {
+        port: config.proxy.port, database: config.database.databases[0] ?? "postgres", user: config.database.adminLogin,
+    };
+    const endpoints = pulumi.all([proxy.privateIp, database.fqdn]);
+
+    return {
+        accessMode: config.database.access,
+        resourceGroupName: network.resourceGroupName,
+        serverName: database.serverName,
+        serverFqdn: database.fqdn,
+        adminLogin: database.adminLogin,
+        adminPassword: database.adminPassword,
+        databaseNames: database.databaseNames,
+        natEgressIp: network.natPublicIp,
+        proxyPrivateIp: proxy.privateIp,
+        proxyAdminUsername: proxy.adminUsername,
+        proxySshPrivateKey: proxy.sshPrivateKeyPem,
+        vpnGatewayPublicIp: vpn.publicIp,
+        vpnRootCertificatePem: vpn.activeRootCertificatePem,
+        vpnRootCertificates: vpn.rootCertificatePems,
+        vpnClientCertificates: vpn.clientCredentials,
+        /** Over the VPN: `psql "$(pulumi stack output connectionString --show-secrets)"`. */
+        connectionString: pulumi.secret(pulumi.all([endpoints, database.adminPassword]).apply(([[proxyAddress, serverFqdn], password]) =>
+            libpqConnectionString({ ...connection, proxyAddress, serverFqdn, password }))),
+        /** The same without the password, for PGPASSWORD or ~/.pgpass. */
+        connectionStringWithoutPassword: endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn })),
+        /** Compared on the next deployment to refuse changes that would replace the server. */
+        databaseIdentity: identity,
+    };
 };
-
-export const accessMode = config.database.access;
-export const resourceGroupName = network.resourceGroupName;
-export const serverName = database.serverName;
-export const serverFqdn = database.fqdn;
-export const adminLogin = database.adminLogin;
-export const adminPassword = database.adminPassword;
-export const databaseNames = database.databaseNames;
-export const natEgressIp = network.natPublicIp;
-
-export const proxyPrivateIp = proxy.privateIp;
-export const proxyAdminUsername = proxy.adminUsername;
-export const proxySshPrivateKey = proxy.sshPrivateKeyPem;
-export const vpnGatewayPublicIp = vpn.publicIp;
-export const vpnRootCertificatePem = vpn.activeRootCertificatePem;
-export const vpnRootCertificates = vpn.rootCertificatePems;
-export const vpnClientCertificates = vpn.clientCredentials;
-/** Paste into psql: `psql "$(pulumi stack output connectionString --show-secrets)"` (over the VPN). */
-export const connectionString = pulumi.secret(pulumi.all([connection.proxyAddress, connection.serverFqdn, database.adminPassword])
-    .apply(([proxyAddress, serverFqdn, password]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn, password })));
-/** The same without the password, for use with PGPASSWORD or ~/.pgpass. */
-export const connectionStringWithoutPassword = pulumi.all([connection.proxyAddress, connection.serverFqdn])
-    .apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn }));

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as random from "@pulumi/random";
 import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
@@ -121,6 +122,15 @@ export class PostgresServer extends pulumi.ComponentResource {
             after((o) => new dbforpostgresql.Database(`database-${databaseName}`, {
                 ...serverRef, databaseName, charset: "UTF8", collation: "en_US.utf8",
             }, o), { protect: args.protect });
+        }
+
+        if (db.deleteLock) {
+            // Azure-side guard that also stops the portal, the CLI and other tools from deleting the
+            // server. Children inherit it: removing a firewall rule or database needs the lock lifted.
+            new authorization.ManagementLockByScope("server-delete-lock", {
+                scope: server.id, level: "CanNotDelete", lockName: "securepg-cannot-delete",
+                notes: "Managed by securepg (securepg:database.deleteLock). Deleting this server loses its data.",
+            }, { ...child, protect: args.protect });
         }
 
         this.serverName = server.name;

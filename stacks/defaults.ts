@@ -45,6 +45,7 @@ const databaseShared = {
     databases: ["app"],
     tlsMinVersion: "TLSv1.2",
     passwordRotation: 1,
+    allowReplace: false,
 } as const;
 
 export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Required<RawSections>> = {
@@ -59,6 +60,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Re
             highAvailability: false,
             geoRedundantBackup: false,
             backupRetentionDays: 7,
+            deleteLock: false,
         },
         vpn: { ...shared.vpn },
         proxy: { ...shared.proxy },
@@ -74,6 +76,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Re
             highAvailability: true,
             geoRedundantBackup: true,
             backupRetentionDays: 35,
+            deleteLock: true,
         },
         vpn: { ...shared.vpn },
         proxy: { ...shared.proxy },

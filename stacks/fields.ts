@@ -117,6 +117,8 @@ export const databaseFields = {
         message: "must be TLSv1.2 or TLSv1.3 (TLS 1.0 and 1.1 are refused by Azure)",
     }).transform((v) => v as "TLSv1.2" | "TLSv1.3"),
     passwordRotation: int(1, 1_000_000),
+    allowReplace: bool,
+    deleteLock: bool,
 };
 
 export const vpnFields = {

@@ -287,7 +287,8 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         version: db.version!, skuName: db.skuName!, tier: db.tier!, storageSizeGB: db.storageSizeGB!,
         highAvailability: db.highAvailability!, geoRedundantBackup: db.geoRedundantBackup!,
         backupRetentionDays: db.backupRetentionDays!, adminLogin: db.adminLogin!, databases: db.databases!,
-        tlsMinVersion: db.tlsMinVersion!, passwordRotation: db.passwordRotation!,
+        tlsMinVersion: db.tlsMinVersion!, passwordRotation: db.passwordRotation!, allowReplace: db.allowReplace as boolean,
+        deleteLock: db.deleteLock as boolean,
     };
     const database: DatabaseConfig = access === "public"
         ? { ...common, access, allowedIpRanges: db.allowedIpRanges as AllowedIpRange[], allowAzureServices: db.allowAzureServices as boolean }

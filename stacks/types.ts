@@ -40,6 +40,10 @@ interface DatabaseCommon {
     readonly tlsMinVersion: TlsMinVersion;
     /** Bump to issue a new admin password (applied in place). */
     readonly passwordRotation: number;
+    /** Lets a protected stack go ahead with a change that replaces (empties) the server. */
+    readonly allowReplace: boolean;
+    /** An Azure CanNotDelete lock on the server (inherited by its firewall rules and databases). */
+    readonly deleteLock: boolean;
 }
 
 /** Private access: VNet-integrated server, no public endpoint, no firewall rules. */

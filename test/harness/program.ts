@@ -62,10 +62,15 @@ function azureName(type: string, inputs: Record<string, any>, logicalName: strin
 }
 
 let ipCounter = 0;
+/** Outputs of "the previous deployment", returned to the program's StackReference to itself. */
+let previousOutputs: Record<string, unknown> = {};
 
 /** Mock provider: echoes inputs and fills in the outputs the program reads. */
 export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
+        if (args.type === "pulumi:pulumi:StackReference") {
+            return { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: previousOutputs, secretOutputNames: [] } };
+        }
         const inputs = args.inputs as Record<string, any>;
         const name = azureName(args.type, inputs, args.name);
         const state: Record<string, unknown> = { ...inputs, name };
@@ -131,6 +136,8 @@ export interface RunOptions {
     /** Engine-style config: full keys to strings (structured values as JSON). */
     readonly config: Record<string, string>;
     readonly secretKeys?: string[];
+    /** Stack outputs of an earlier deployment of this stack (none: a new stack). */
+    readonly previousOutputs?: Record<string, unknown>;
 }
 
 /**
@@ -139,7 +146,8 @@ export interface RunOptions {
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
-    await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false);
+    previousOutputs = options.previousOutputs ?? {};
+    await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false, "organization");
     const monitor = pulumi.runtime.getMonitor() as any;
     const resources: RegisteredResource[] = [];
     let pending = 0;
@@ -174,13 +182,15 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
     let program: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        program = require(path.join(PROJECT_ROOT, "index.ts"));
+        // The program exports an async function, as the Pulumi language host expects.
+        const main = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
+        program = await main();
     } catch (e) {
         error = e as Error;
     }
     const outputs: Record<string, unknown> = {};
     const secretExports = new Set<string>();
-    for (const [key, value] of Object.entries(program)) {
+    for (const [key, value] of Object.entries(program ?? {})) {
         if (pulumi.Output.isInstance(value)) {
             outputs[key] = await valueOf(value);
             if (await pulumi.isSecret(value)) {
