@@ -75,6 +75,8 @@ export class VpnGateway extends pulumi.ComponentResource {
                 caPrivateKeyPem: signer.key.privateKeyPem,
                 caCertPem: signer.cert.certPem,
                 validityPeriodHours: vpn.clientCertificateValidityDays * HOURS_PER_DAY,
+                // A `pulumi up` in the last 30 days of a certificate's life issues its successor.
+                earlyRenewalHours: Math.min(30, vpn.clientCertificateValidityDays - 1) * HOURS_PER_DAY,
                 allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
             }, child);
             return { clientName, key, cert };
