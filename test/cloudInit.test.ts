@@ -11,7 +11,7 @@ import { proxyNginxOptions, proxyUserData } from "../lib/proxyUserData";
 import { renderNginxConfig } from "../lib/nginx";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { loadAllStackFiles } from "./harness/stackFiles";
-import { requireCommands } from "./harness/tools";
+import { requireCommands, runOnTempFile } from "./harness/tools";
 
 const FQDN = "psql-securepg-dev-a1b2c3.postgres.database.azure.com";
 const stacks = loadAllStackFiles().map((s) => ({ ...s, parsed: parseStackConfig({ project: "securepg", stack: s.stack, values: s.config }) }));
@@ -67,15 +67,7 @@ describe("cloud-init schema", () => {
 });
 
 function schemaCheck(userData: string): { status: number | null; output: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "securepg-cloudinit-"));
-    try {
-        const file = path.join(dir, "user-data");
-        fs.writeFileSync(file, userData);
-        const r = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
-        return { status: r.status, output: `${r.stdout}${r.stderr}` };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return runOnTempFile("user-data", userData, "cloud-init", (file) => ["schema", "--config-file", file]);
 }
 
 describe("the apply script, run with the real nginx -t", () => {

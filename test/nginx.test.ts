@@ -1,16 +1,12 @@
 /** The nginx stream config renderer, and a real `nginx -t` on the exact config of every stack. */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "../lib/nginx";
 import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
 import { loadAllStackFiles } from "./harness/stackFiles";
-import { requireCommands } from "./harness/tools";
+import { requireCommands, runOnTempFile } from "./harness/tools";
 
 const options: NginxProxyOptions = {
     ...NGINX_DEFAULTS,
@@ -103,13 +99,5 @@ describe("nginx -t on the rendered config", () => {
 });
 
 function nginxTest(conf: string): { status: number | null; output: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "securepg-nginx-t-"));
-    try {
-        const file = path.join(dir, "nginx.conf");
-        fs.writeFileSync(file, conf);
-        const result = spawnSync("nginx", ["-t", "-c", file], { encoding: "utf8" });
-        return { status: result.status, output: `${result.stdout}${result.stderr}` };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return runOnTempFile("nginx.conf", conf, "nginx", (file) => ["-t", "-c", file]);
 }

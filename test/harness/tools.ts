@@ -3,6 +3,9 @@
  * them, and fail instead in CI, where `.ci/run` installs them.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { TestContext } from "node:test";
 
 export const IN_CI = process.env.CI === "true";
@@ -24,4 +27,17 @@ export function requireCommands(t: TestContext, commands: string[]): boolean {
     console.error(`\n${"!".repeat(100)}\n!!! SKIPPED: ${message}\n${"!".repeat(100)}\n`);
     t.skip(message);
     return false;
+}
+
+/** Writes `content` to a fresh temp file and runs `command` on it; the file is removed afterwards. */
+export function runOnTempFile(fileName: string, content: string, command: string, args: (file: string) => string[]): { status: number | null; output: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "securepg-"));
+    try {
+        const file = path.join(dir, fileName);
+        fs.writeFileSync(file, content);
+        const result = spawnSync(command, args(file), { encoding: "utf8" });
+        return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
