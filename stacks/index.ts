@@ -271,6 +271,11 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (proxy.idleTimeoutSeconds !== undefined && proxy.keepaliveIdleSeconds !== undefined && proxy.idleTimeoutSeconds <= proxy.keepaliveIdleSeconds) {
         collector.warnings.push(`${ns}:proxy.idleTimeoutSeconds ${proxy.idleTimeoutSeconds} is not above keepaliveIdleSeconds; idle sessions close before a keepalive is sent`);
     }
+    if (environment === "prod" && (db.highAvailability === false || db.geoRedundantBackup === false)) {
+        collector.warnings.push(
+            `${ns}:database: a prod stack without ${db.highAvailability === false ? "highAvailability" : "geoRedundantBackup"} is blocked by the policy pack (postgres-prod-resilience)`,
+        );
+    }
     if (environment === "prod" && protect === false) {
         collector.warnings.push(`${ns}:protect is false on a prod stack: \`pulumi destroy\` will delete the database`);
     }

@@ -62,6 +62,12 @@ describe("per-environment defaults", () => {
         assert.ok(c.warnings.some((w) => w.includes("securepg:protect")));
     });
 
+    it("warns when a prod stack turns off HA or geo-redundant backup (the policy pack blocks it)", () => {
+        const c = parse("prod", { "securepg:database": { highAvailability: false } });
+        assert.ok(c.warnings.some((w) => w.includes("highAvailability") && w.includes("postgres-prod-resilience")), c.warnings.join("\n"));
+        assert.ok(!parse("prod", {}).warnings.some((w) => w.includes("postgres-prod-resilience")));
+    });
+
     it("plans subnets inside a custom address space", () => {
         const c = parse("dev", { "securepg:network": { addressSpace: "10.9.0.0/16" } });
         assert.equal(c.network.gatewaySubnet.text, "10.9.0.0/27");

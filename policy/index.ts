@@ -1,0 +1,17 @@
+/**
+ * The securepg CrossGuard policy pack: `pulumi preview --policy-pack policy` (see README.md here).
+ * The only module that constructs the pack, which starts the analyzer's gRPC server; tests import
+ * `./policies` instead.
+ */
+import { PolicyPack } from "@pulumi/policy";
+import { policies } from "./policies";
+import { installSecretnessShim } from "./secretness";
+
+// Before any request arrives: lets secrets-stay-secret see which values are secrets.
+installSecretnessShim();
+
+new PolicyPack("securepg", {
+    description: "Guardrails for securepg: TLS-only PostgreSQL without public exposure, locked-down network and proxy VM, "
+        + "a Point-to-Site VPN with certificate or Entra ID auth, and credentials kept secret.",
+    policies,
+});

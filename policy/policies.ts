@@ -1,0 +1,262 @@
+/**
+ * The securepg policies, as CrossGuard policy objects. Each one calls a plain function from
+ * `rules.ts`. The pack itself is constructed only in `index.ts`: importing this module starts
+ * nothing, so tests can call `validateResource`/`validateStack` directly.
+ */
+import type { Resource } from "@pulumi/pulumi";
+import type {
+    EnforcementLevel, PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy,
+    StackValidation, StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+import { VirtualMachine } from "@pulumi/azure-native/compute";
+import { Configuration, FirewallRule, Server } from "@pulumi/azure-native/dbforpostgresql";
+import { NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, VirtualNetworkGateway } from "@pulumi/azure-native/network";
+import { isKind, snapshotProps, type Props } from "./props";
+import {
+    checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
+    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
+    checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
+    checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, DEFAULT_PROTECTED_PORTS, environmentOf, isProduction,
+    type Finding, type StackResource,
+} from "./rules";
+import { secretPathsOf } from "./secretness";
+
+type ResourceClass = new (name: string, args: never, ...rest: never[]) => Resource;
+
+/** The type token a resource class registers (`azure-native:dbforpostgresql:Server`). */
+export function typeTokenOf(resourceClass: ResourceClass): string {
+    const token = (resourceClass as unknown as { __pulumiType?: unknown }).__pulumiType;
+    if (typeof token !== "string") {
+        throw new Error(`${resourceClass.name} has no __pulumiType`);
+    }
+    return token;
+}
+
+/**
+ * Like `validateResourceOfType`, for one or more classes, and also for their API-version-pinned
+ * variants (`azure-native:network/v20240301:NetworkSecurityGroup`). The rule gets a plain copy of
+ * the inputs in which values unknown during preview are `UNKNOWN` instead of throwing.
+ */
+function forResources(classes: ResourceClass[], check: (props: Props, args: ResourceValidationArgs) => string[]): ResourceValidation {
+    const tokens = classes.map(typeTokenOf);
+    return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (!tokens.some((token) => isKind(args.type, token))) {
+            args.notApplicable(`applies only to ${tokens.join(", ")}`);
+        }
+        for (const message of check(snapshotProps(args.props), args)) {
+            reportViolation(message);
+        }
+    };
+}
+
+/** CrossGuard's view of a stack resource as the plain data the stack-level rules take. */
+export function stackResourceOf(resource: PolicyResource): StackResource {
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, dependencies] of Object.entries(resource.propertyDependencies ?? {})) {
+        propertyDependencies[key] = dependencies.map((d) => d.urn);
+    }
+    return {
+        type: resource.type,
+        name: resource.name,
+        urn: resource.urn,
+        props: snapshotProps(resource.props),
+        dependencies: (resource.dependencies ?? []).map((d) => d.urn),
+        propertyDependencies,
+        additionalSecretOutputs: resource.opts?.additionalSecretOutputs ?? [],
+        secretPaths: secretPathsOf(resource.props),
+    };
+}
+
+function forStack(check: (resources: StackResource[]) => Finding[]): StackValidation {
+    return (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        for (const finding of check(args.resources.map(stackResourceOf))) {
+            reportViolation(finding.message, finding.urn);
+        }
+    };
+}
+
+const mandatory: EnforcementLevel = "mandatory";
+const advisory: EnforcementLevel = "advisory";
+
+// ------------------------------------------------------------------------------------------------
+// PostgreSQL
+// ------------------------------------------------------------------------------------------------
+
+export const postgresTlsRequired: ResourceValidationPolicy = {
+    name: "postgres-tls-required",
+    description: "PostgreSQL server parameters keep TLS mandatory: require_secure_transport on, ssl_min_protocol_version TLSv1.2 or later.",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: forResources([Configuration], checkServerParameter),
+};
+
+export const postgresFirewallNoOpenRanges: ResourceValidationPolicy = {
+    name: "postgres-firewall-no-open-ranges",
+    description: "No PostgreSQL firewall rule 0.0.0.0-255.255.255.255, and none wider than a /24 of public address space.",
+    enforcementLevel: mandatory,
+    severity: "critical",
+    validateResource: forResources([FirewallRule], checkFirewallRule),
+};
+
+export const postgresFirewallAllowAzureServices: ResourceValidationPolicy = {
+    name: "postgres-firewall-allow-azure-services",
+    description: "Flags the 0.0.0.0 firewall rule (every Azure service of every tenant); expected only on stacks with allowAzureServices: true.",
+    enforcementLevel: advisory,
+    severity: "medium",
+    validateResource: forResources([FirewallRule], checkAllowAzureServicesRule),
+};
+
+export const postgresVnetNoPublicAccess: ResourceValidationPolicy = {
+    name: "postgres-vnet-no-public-access",
+    description: "A VNet-integrated PostgreSQL server (delegated subnet) has publicNetworkAccess Disabled.",
+    enforcementLevel: mandatory,
+    severity: "critical",
+    validateResource: forResources([Server], checkServerPublicAccess),
+};
+
+export const postgresBackupRetention: ResourceValidationPolicy = {
+    name: "postgres-backup-retention",
+    description: "PostgreSQL backups are kept at least 7 days.",
+    enforcementLevel: mandatory,
+    severity: "medium",
+    validateResource: forResources([Server], checkBackupRetention),
+};
+
+export const postgresProdResilience: ResourceValidationPolicy = {
+    name: "postgres-prod-resilience",
+    description: "Production PostgreSQL servers (tag environment=prod, or no environment tag) have geo-redundant backups and high availability.",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: forResources([Server], (props) => (isProduction(environmentOf(props)) ? checkServerResilience(props) : [])),
+};
+
+export const postgresDevResilience: ResourceValidationPolicy = {
+    name: "postgres-dev-resilience",
+    description: "Non-production PostgreSQL servers without geo-redundant backups or high availability are reported (advisory).",
+    enforcementLevel: advisory,
+    severity: "low",
+    validateResource: forResources([Server], (props) => (isProduction(environmentOf(props)) ? [] : checkServerResilience(props))),
+};
+
+// ------------------------------------------------------------------------------------------------
+// Network
+// ------------------------------------------------------------------------------------------------
+
+function protectedPorts(args: ResourceValidationArgs): readonly number[] {
+    const ports = args.getConfig<{ ports?: number[] }>().ports;
+    return Array.isArray(ports) && ports.length > 0 ? ports : DEFAULT_PROTECTED_PORTS;
+}
+
+export const nsgNoInternetToSshOrPostgres: ResourceValidationPolicy = {
+    name: "nsg-no-internet-to-ssh-or-postgres",
+    description: "No NSG rule allows the Internet (*, Any, Internet, 0.0.0.0/0, ::/0, public /8 or wider) inbound to SSH (22) or PostgreSQL (5432).",
+    enforcementLevel: mandatory,
+    severity: "critical",
+    configSchema: {
+        properties: {
+            ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [...DEFAULT_PROTECTED_PORTS] },
+        },
+    },
+    validateResource: [
+        forResources([NetworkSecurityGroup], (props, args) => checkNetworkSecurityGroup(props, protectedPorts(args))),
+        forResources([SecurityRule], (props, args) => checkSecurityRule(props, protectedPorts(args))),
+    ],
+};
+
+export const proxyVmNoPublicIp: ResourceValidationPolicy = {
+    name: "proxy-vm-no-public-ip",
+    description: "No network interface or VM-defined NIC has a public IP: the proxy VM is reached over the VPN and leaves through the NAT gateway.",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: [
+        forResources([NetworkInterface], checkNetworkInterfacePublicIp),
+        forResources([VirtualMachine], checkVirtualMachinePublicIp),
+    ],
+};
+
+export const linuxVmNoPasswordAuth: ResourceValidationPolicy = {
+    name: "linux-vm-no-password-auth",
+    description: "Linux VMs disable password authentication and set no admin password (SSH keys only).",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: forResources([VirtualMachine], checkLinuxPasswordAuth),
+};
+
+export const publicIpNoBasicSku: ResourceValidationPolicy = {
+    name: "public-ip-no-basic-sku",
+    description: "Public IPs are Standard SKU, set explicitly (Basic was retired on 2025-09-30).",
+    enforcementLevel: mandatory,
+    severity: "medium",
+    validateResource: forResources([PublicIPAddress], checkPublicIpSku),
+};
+
+// ------------------------------------------------------------------------------------------------
+// VPN
+// ------------------------------------------------------------------------------------------------
+
+export const vpnGatewayNoBasicSku: ResourceValidationPolicy = {
+    name: "vpn-gateway-no-basic-sku",
+    description: "VPN gateways do not use the Basic SKU (no OpenVPN, IKEv2 or Entra ID; needs a retired Basic public IP).",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: forResources([VirtualNetworkGateway], checkGatewaySku),
+};
+
+export const vpnAuthCertificateOrEntra: ResourceValidationPolicy = {
+    name: "vpn-auth-certificate-or-entra",
+    description: "Point-to-Site clients authenticate with certificates or Microsoft Entra ID only (no RADIUS).",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: forResources([VirtualNetworkGateway], checkVpnClientAuth),
+};
+
+export const vpnPublicIpZoneRedundant: StackValidationPolicy = {
+    name: "vpn-public-ip-zone-redundant",
+    description: "Every public IP a VPN gateway uses (found through the gateway's dependencies and ipConfigurations) is Standard, static and zone-redundant.",
+    enforcementLevel: mandatory,
+    severity: "medium",
+    validateStack: forStack(checkVpnGatewayPublicIps),
+};
+
+export const vpnClientPoolNoVnetOverlap: StackValidationPolicy = {
+    name: "vpn-client-pool-no-vnet-overlap",
+    description: "The Point-to-Site client address pool overlaps no VNet address space in the stack.",
+    enforcementLevel: mandatory,
+    severity: "medium",
+    validateStack: forStack(checkVpnClientPools),
+};
+
+// ------------------------------------------------------------------------------------------------
+// Secrets
+// ------------------------------------------------------------------------------------------------
+
+export const secretsStaySecret: StackValidationPolicy = {
+    name: "secrets-stay-secret",
+    description: "Passwords, private keys and values containing them are Pulumi secrets, in resource properties and stack outputs; "
+        + "known sensitive outputs are declared additionalSecretOutputs.",
+    enforcementLevel: mandatory,
+    severity: "critical",
+    validateStack: forStack(checkSecrets),
+};
+
+export const secretsVisibleToPolicy: StackValidationPolicy = {
+    name: "secrets-visible-to-policy",
+    description: "Reports when the pack cannot see which values are secrets, so secrets-stay-secret checks less than it should.",
+    enforcementLevel: advisory,
+    severity: "low",
+    validateStack: forStack(checkSecretnessVisible),
+};
+
+export const resourcePolicies: ResourceValidationPolicy[] = [
+    postgresTlsRequired, postgresFirewallNoOpenRanges, postgresFirewallAllowAzureServices, postgresVnetNoPublicAccess,
+    postgresBackupRetention, postgresProdResilience, postgresDevResilience,
+    nsgNoInternetToSshOrPostgres, proxyVmNoPublicIp, linuxVmNoPasswordAuth, publicIpNoBasicSku,
+    vpnGatewayNoBasicSku, vpnAuthCertificateOrEntra,
+];
+
+export const stackPolicies: StackValidationPolicy[] = [
+    vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, secretsStaySecret, secretsVisibleToPolicy,
+];
+
+/** Everything the pack enforces, in the order it reports. */
+export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> = [...resourcePolicies, ...stackPolicies];

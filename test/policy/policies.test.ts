@@ -1,0 +1,195 @@
+/**
+ * The CrossGuard policy objects, called as the analyzer calls them (fake args, a reportViolation
+ * spy; no PolicyPack is constructed): each rejects a bad resource or stack and accepts a good one.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { VirtualMachine } from "@pulumi/azure-native/compute";
+import { Configuration, FirewallRule, Server } from "@pulumi/azure-native/dbforpostgresql";
+import {
+    NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, VirtualNetwork, VirtualNetworkGateway,
+} from "@pulumi/azure-native/network";
+import { RandomPassword } from "@pulumi/random";
+import { PrivateKey } from "@pulumi/tls";
+import { policies, resourcePolicies, stackPolicies, typeTokenOf } from "../../policy/policies";
+import { TYPES } from "../../policy/props";
+import { runPack, wireSecret, type SimResource } from "./simulate";
+
+function res(type: string, name: string, inputs: Record<string, any>, extra: Partial<SimResource> = {}): SimResource {
+    return {
+        type, name, urn: `urn:pulumi:dev::securepg::${type}::${name}`, inputs, parent: "", dependencies: [],
+        additionalSecretOutputs: [], protect: false, ignoreChanges: [], ...extra,
+    };
+}
+
+const tags = (environment: string) => ({ project: "securepg", stack: environment, environment, "managed-by": "pulumi" });
+const subnetId = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/psql";
+const goodServer = {
+    administratorLoginPassword: wireSecret("S3cret-Admin-Pa55word"), backup: { backupRetentionDays: 35, geoRedundantBackup: "Enabled" },
+    highAvailability: { mode: "ZoneRedundant" }, network: { delegatedSubnetResourceId: subnetId, publicNetworkAccess: "Disabled" }, tags: tags("prod"),
+};
+const serverAso = { additionalSecretOutputs: ["administratorLoginPassword"] };
+const rule = (source: string, ports: string[]) => ({
+    name: "r", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: source,
+    sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRanges: ports,
+});
+const linuxVm = (disablePasswordAuthentication: boolean) => ({
+    osProfile: { adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication } },
+    networkProfile: { networkInterfaces: [{ id: "/x/networkInterfaces/nic" }] },
+});
+const vpnIp = (zones: string[] | undefined) => res(TYPES.publicIp, "vpn-public-ip", {
+    publicIpAddressName: "pip-vgw", sku: { name: "Standard" }, publicIPAllocationMethod: "Static", ...(zones ? { zones } : {}),
+});
+const gateway = (extra: Record<string, any> = {}, dependencies: string[] = []) => res(TYPES.vpnGateway, "vpn-gateway", {
+    sku: { name: "VpnGw1AZ", tier: "VpnGw1AZ" },
+    ipConfigurations: [{ name: "default", publicIPAddress: { id: "/x/publicIPAddresses/pip-vgw" } }],
+    vpnClientConfiguration: {
+        vpnClientAddressPool: { addressPrefixes: ["172.16.201.0/24"] }, vpnAuthenticationTypes: ["Certificate"],
+        vpnClientRootCertificates: [{ name: "root-1", publicCertData: "MII" }],
+    },
+    ...extra,
+}, { dependencies });
+const vnet = res(TYPES.virtualNetwork, "vnet", { addressSpace: { addressPrefixes: ["10.40.0.0/16"] } });
+
+interface Case {
+    readonly bad: SimResource[];
+    readonly good: SimResource[];
+}
+
+/** For every policy: resources it must reject, and resources it must accept. */
+const CASES: Record<string, Case> = {
+    "postgres-tls-required": {
+        bad: [res(TYPES.configuration, "p", { configurationName: "ssl_min_protocol_version", value: "TLSv1.1" })],
+        good: [res(TYPES.configuration, "p", { configurationName: "ssl_min_protocol_version", value: "TLSv1.2" })],
+    },
+    "postgres-firewall-no-open-ranges": {
+        bad: [res(TYPES.firewallRule, "fw", { startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" })],
+        good: [res(TYPES.firewallRule, "fw", { startIpAddress: "203.0.113.0", endIpAddress: "203.0.113.255" })],
+    },
+    "postgres-firewall-allow-azure-services": {
+        bad: [res(TYPES.firewallRule, "fw", { startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" })],
+        good: [res(TYPES.firewallRule, "fw", { startIpAddress: "203.0.113.7", endIpAddress: "203.0.113.7" })],
+    },
+    "postgres-vnet-no-public-access": {
+        bad: [res(TYPES.server, "server", { ...goodServer, network: { delegatedSubnetResourceId: subnetId, publicNetworkAccess: "Enabled" } }, serverAso)],
+        good: [res(TYPES.server, "server", goodServer, serverAso)],
+    },
+    "postgres-backup-retention": {
+        bad: [res(TYPES.server, "server", { ...goodServer, backup: { backupRetentionDays: 3, geoRedundantBackup: "Enabled" } }, serverAso)],
+        good: [res(TYPES.server, "server", goodServer, serverAso)],
+    },
+    "postgres-prod-resilience": {
+        bad: [res(TYPES.server, "server", { ...goodServer, highAvailability: { mode: "Disabled" } }, serverAso)],
+        good: [res(TYPES.server, "server", { ...goodServer, highAvailability: { mode: "Disabled" }, tags: tags("dev") }, serverAso)],
+    },
+    "postgres-dev-resilience": {
+        bad: [res(TYPES.server, "server", { ...goodServer, highAvailability: { mode: "Disabled" }, tags: tags("dev") }, serverAso)],
+        good: [res(TYPES.server, "server", { ...goodServer, highAvailability: { mode: "Disabled" } }, serverAso)],
+    },
+    "nsg-no-internet-to-ssh-or-postgres": {
+        bad: [res(TYPES.nsg, "nsg", { securityRules: [rule("Internet", ["22"])] }), res(TYPES.securityRule, "standalone", rule("*", ["5432"]))],
+        good: [res(TYPES.nsg, "nsg", { securityRules: [rule("172.16.201.0/24", ["22", "5432"])] }), res(TYPES.securityRule, "standalone", rule("Internet", ["443"]))],
+    },
+    "proxy-vm-no-public-ip": {
+        bad: [res(TYPES.networkInterface, "nic", { ipConfigurations: [{ name: "primary", publicIPAddress: { id: "/x/publicIPAddresses/p" } }] })],
+        good: [res(TYPES.networkInterface, "nic", { ipConfigurations: [{ name: "primary", privateIPAddress: "10.40.1.4" }] }), res(TYPES.virtualMachine, "vm", linuxVm(true))],
+    },
+    "linux-vm-no-password-auth": {
+        bad: [res(TYPES.virtualMachine, "vm", linuxVm(false))],
+        good: [res(TYPES.virtualMachine, "vm", linuxVm(true))],
+    },
+    "public-ip-no-basic-sku": {
+        bad: [res(TYPES.publicIp, "pip", { sku: { name: "Basic" } })],
+        good: [res(TYPES.publicIp, "pip", { sku: { name: "Standard" } })],
+    },
+    "vpn-gateway-no-basic-sku": {
+        bad: [gateway({ sku: { name: "Basic", tier: "Basic" } })],
+        good: [gateway()],
+    },
+    "vpn-auth-certificate-or-entra": {
+        bad: [gateway({ vpnClientConfiguration: { vpnAuthenticationTypes: ["Radius"], radiusServerAddress: "10.0.0.9" } })],
+        good: [gateway()],
+    },
+    "vpn-public-ip-zone-redundant": {
+        bad: [gateway({}, [vpnIp(undefined).urn]), vpnIp(undefined)],
+        good: [gateway({}, [vpnIp(["1", "2", "3"]).urn]), vpnIp(["1", "2", "3"])],
+    },
+    "vpn-client-pool-no-vnet-overlap": {
+        bad: [vnet, gateway({ vpnClientConfiguration: { vpnClientAddressPool: { addressPrefixes: ["10.40.250.0/24"] }, vpnAuthenticationTypes: ["Certificate"] } })],
+        good: [vnet, gateway()],
+    },
+    "secrets-stay-secret": {
+        bad: [res(TYPES.server, "server", { ...goodServer, administratorLoginPassword: "S3cret-Admin-Pa55word" }, serverAso)],
+        good: [res(TYPES.server, "server", goodServer, serverAso), res(TYPES.stack, "securepg-dev", { adminPassword: wireSecret("S3cret-Admin-Pa55word") })],
+    },
+    "secrets-visible-to-policy": {
+        // "bad" is run with secretness invisible, see below.
+        bad: [res(TYPES.server, "server", goodServer, serverAso)],
+        good: [res(TYPES.server, "server", goodServer, serverAso)],
+    },
+};
+
+describe("the policy list", () => {
+    it("has unique names, descriptions and an explicit enforcement level on every policy", () => {
+        const names = policies.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const policy of policies) {
+            assert.match(policy.name, /^[a-z0-9-]+$/);
+            assert.ok(policy.description.length > 20, policy.name);
+            assert.ok(policy.enforcementLevel === "mandatory" || policy.enforcementLevel === "advisory", policy.name);
+        }
+        assert.equal(policies.length, resourcePolicies.length + stackPolicies.length);
+        assert.deepEqual(Object.keys(CASES).sort(), [...names].sort(), "every policy has a test case");
+    });
+
+    it("advisory only where the issue says so", () => {
+        const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name).sort();
+        assert.deepEqual(advisory, ["postgres-dev-resilience", "postgres-firewall-allow-azure-services", "secrets-visible-to-policy"]);
+    });
+
+    it("the rules' type tokens are the classes' own", () => {
+        const classes = {
+            server: Server, configuration: Configuration, firewallRule: FirewallRule, nsg: NetworkSecurityGroup, securityRule: SecurityRule,
+            networkInterface: NetworkInterface, publicIp: PublicIPAddress, virtualNetwork: VirtualNetwork, vpnGateway: VirtualNetworkGateway,
+            virtualMachine: VirtualMachine, randomPassword: RandomPassword, tlsPrivateKey: PrivateKey,
+        };
+        for (const [key, resourceClass] of Object.entries(classes)) {
+            assert.equal(typeTokenOf(resourceClass), TYPES[key as keyof typeof TYPES], key);
+        }
+    });
+});
+
+for (const policy of policies) {
+    describe(`${policy.name} (${policy.enforcementLevel})`, () => {
+        const testCase = CASES[policy.name];
+        it("rejects a bad input", async () => {
+            const visible = policy.name !== "secrets-visible-to-policy";
+            const { violations } = await runPack([policy], testCase.bad, { secretnessVisible: visible });
+            assert.ok(violations.length > 0, `${policy.name} accepted ${JSON.stringify(testCase.bad.map((r) => r.inputs))}`);
+            assert.ok(violations.every((v) => v.policy === policy.name && v.enforcementLevel === policy.enforcementLevel));
+        });
+        it("accepts a good input", async () => {
+            const { violations } = await runPack([policy], testCase.good);
+            assert.deepEqual(violations, []);
+        });
+    });
+}
+
+describe("resource policies skip other types", () => {
+    it("call notApplicable for a resource they do not check, and check API-version-pinned types", async () => {
+        const other = res("azure-native:resources:ResourceGroup", "rg", { location: "westeurope" });
+        const { violations, applied } = await runPack(resourcePolicies, [other]);
+        assert.deepEqual(violations, []);
+        assert.ok([...applied.values()].every((n) => n === 0), JSON.stringify([...applied]));
+        const pinned = res("azure-native:network/v20240301:NetworkSecurityGroup", "nsg", { securityRules: [rule("Internet", ["22"])] });
+        const result = await runPack(resourcePolicies, [pinned]);
+        assert.deepEqual(result.violations.map((v) => v.policy), ["nsg-no-internet-to-ssh-or-postgres"]);
+    });
+    it("the NSG policy's ports come from the policy configuration", async () => {
+        const nsg = res(TYPES.nsg, "nsg", { securityRules: [rule("Internet", ["6432"])] });
+        const policy = policies.find((p) => p.name === "nsg-no-internet-to-ssh-or-postgres")!;
+        assert.equal((await runPack([policy], [nsg])).violations.length, 0);
+        const configured = await runPack([policy], [nsg], { config: { [policy.name]: { ports: [22, 6432] } } });
+        assert.equal(configured.violations.length, 1);
+    });
+});

@@ -1,0 +1,343 @@
+/** Every rule of the policy pack, as a plain function: at least one input it rejects and one it accepts. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import {
+    checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
+    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
+    checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
+    checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
+    isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
+} from "../../policy/rules";
+import { kindOf, snapshotProps, UNKNOWN, type PropPath, type Props } from "../../policy/props";
+
+const none: string[] = [];
+
+describe("postgres-tls-required: checkServerParameter", () => {
+    it("rejects require_secure_transport off and TLS below 1.2", () => {
+        assert.equal(checkServerParameter({ configurationName: "require_secure_transport", value: "off" }).length, 1);
+        assert.equal(checkServerParameter({ configurationName: "require_secure_transport", value: "OFF" }).length, 1);
+        for (const version of ["TLSv1", "TLSv1.1", "tls1.2", ""]) {
+            assert.equal(checkServerParameter({ configurationName: "ssl_min_protocol_version", value: version }).length, 1, version);
+        }
+        assert.equal(checkServerParameter({ configurationName: "ssl_max_protocol_version", value: "TLSv1.1" }).length, 1);
+    });
+    it("accepts on, TLSv1.2 and TLSv1.3, other parameters, and values unknown during preview", () => {
+        assert.deepEqual(checkServerParameter({ configurationName: "require_secure_transport", value: "on" }), none);
+        assert.deepEqual(checkServerParameter({ configurationName: "require_secure_transport", value: "ON" }), none);
+        assert.deepEqual(checkServerParameter({ configurationName: "ssl_min_protocol_version", value: "TLSv1.2" }), none);
+        assert.deepEqual(checkServerParameter({ configurationName: "ssl_min_protocol_version", value: "TLSv1.3" }), none);
+        assert.deepEqual(checkServerParameter({ configurationName: "log_connections", value: "off" }), none);
+        assert.deepEqual(checkServerParameter({ configurationName: "require_secure_transport", value: UNKNOWN }), none);
+    });
+});
+
+describe("postgres-firewall-no-open-ranges: checkFirewallRule", () => {
+    const rule = (start: unknown, end: unknown): Props => ({ firewallRuleName: "r", startIpAddress: start, endIpAddress: end });
+    it("rejects the whole Internet and public ranges wider than a /24", () => {
+        assert.match(checkFirewallRule(rule("0.0.0.0", "255.255.255.255"))[0], /whole Internet/);
+        assert.match(checkFirewallRule(rule("203.0.0.0", "203.0.1.255"))[0], /512 addresses/);
+        assert.match(checkFirewallRule(rule("1.0.0.0", "200.0.0.0"))[0], /wider than a \/24/);
+    });
+    it("rejects malformed and inverted ranges", () => {
+        assert.match(checkFirewallRule(rule("203.0.113.9", "203.0.113.1"))[0], /after end/);
+        assert.match(checkFirewallRule(rule("not-an-ip", "203.0.113.1"))[0], /not a pair of IPv4/);
+    });
+    it("accepts single addresses, /24s, private ranges, the Azure-services rule and unknown addresses", () => {
+        assert.deepEqual(checkFirewallRule(rule("203.0.113.7", "203.0.113.7")), none);
+        assert.deepEqual(checkFirewallRule(rule("198.51.100.0", "198.51.100.255")), none);
+        assert.deepEqual(checkFirewallRule(rule("10.0.0.0", "10.255.255.255")), none);
+        assert.deepEqual(checkFirewallRule(rule("0.0.0.0", "0.0.0.0")), none);
+        assert.deepEqual(checkFirewallRule(rule(UNKNOWN, UNKNOWN)), none);
+    });
+});
+
+describe("postgres-firewall-allow-azure-services: checkAllowAzureServicesRule", () => {
+    it("reports 0.0.0.0-0.0.0.0", () => {
+        assert.equal(checkAllowAzureServicesRule({ startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" }).length, 1);
+    });
+    it("accepts any other rule", () => {
+        assert.deepEqual(checkAllowAzureServicesRule({ startIpAddress: "203.0.113.7", endIpAddress: "203.0.113.7" }), none);
+        assert.deepEqual(checkAllowAzureServicesRule({ startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" }), none);
+    });
+});
+
+describe("postgres-vnet-no-public-access: checkServerPublicAccess", () => {
+    const subnet = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/psql";
+    it("rejects a VNet-integrated server with public access enabled or unset", () => {
+        assert.equal(checkServerPublicAccess({ network: { delegatedSubnetResourceId: subnet, publicNetworkAccess: "Enabled" } }).length, 1);
+        assert.equal(checkServerPublicAccess({ network: { delegatedSubnetResourceId: subnet } }).length, 1);
+        // During preview the subnet id is unknown, yet the server is VNet-integrated.
+        assert.equal(checkServerPublicAccess({ network: { delegatedSubnetResourceId: UNKNOWN, publicNetworkAccess: "Enabled" } }).length, 1);
+    });
+    it("accepts Disabled in VNet mode, and public-access servers", () => {
+        assert.deepEqual(checkServerPublicAccess({ network: { delegatedSubnetResourceId: subnet, publicNetworkAccess: "Disabled" } }), none);
+        assert.deepEqual(checkServerPublicAccess({ network: { publicNetworkAccess: "Enabled" } }), none);
+        assert.equal(serverAccessMode({ network: { publicNetworkAccess: "Enabled" } }), "public");
+        assert.equal(serverAccessMode({ network: { delegatedSubnetResourceId: UNKNOWN } }), "vnet");
+    });
+});
+
+describe("postgres-backup-retention: checkBackupRetention", () => {
+    it("rejects fewer than 7 days", () => {
+        assert.equal(checkBackupRetention({ backup: { backupRetentionDays: 3 } }).length, 1);
+        assert.equal(checkBackupRetention({ backup: { backupRetentionDays: 6 } }).length, 1);
+    });
+    it("accepts 7 to 35 days and Azure's default (unset)", () => {
+        assert.deepEqual(checkBackupRetention({ backup: { backupRetentionDays: 7 } }), none);
+        assert.deepEqual(checkBackupRetention({ backup: { backupRetentionDays: 35 } }), none);
+        assert.deepEqual(checkBackupRetention({}), none);
+    });
+});
+
+describe("postgres-prod-resilience / postgres-dev-resilience: checkServerResilience, environmentOf", () => {
+    it("rejects missing geo-redundant backups and HA", () => {
+        const problems = checkServerResilience({ backup: { geoRedundantBackup: "Disabled" }, highAvailability: { mode: "Disabled" } });
+        assert.equal(problems.length, 2);
+        assert.equal(checkServerResilience({}).length, 2, "Azure's defaults are no geo-redundancy and no HA");
+    });
+    it("accepts geo-redundant backups with zone-redundant or same-zone HA", () => {
+        assert.deepEqual(checkServerResilience({ backup: { geoRedundantBackup: "Enabled" }, highAvailability: { mode: "ZoneRedundant" } }), none);
+        assert.deepEqual(checkServerResilience({ backup: { geoRedundantBackup: "Enabled" }, highAvailability: { mode: "SameZone" } }), none);
+    });
+    it("reads the environment tag; no tag counts as production", () => {
+        assert.equal(environmentOf({ tags: { environment: "Prod" } }), "prod");
+        assert.equal(isProduction(environmentOf({ tags: { environment: "prod" } })), true);
+        assert.equal(isProduction(environmentOf({ tags: { environment: "dev" } })), false);
+        assert.equal(isProduction(environmentOf({})), true);
+    });
+});
+
+describe("nsg-no-internet-to-ssh-or-postgres: checkSecurityRule, checkNetworkSecurityGroup", () => {
+    const inbound = (source: string, ports: string[], extra: Props = {}): Props => ({
+        name: "r", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
+        sourceAddressPrefix: source, sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRanges: ports, ...extra,
+    });
+    it("rejects the Internet, in every spelling, to 22 or 5432", () => {
+        for (const source of ["*", "Internet", "0.0.0.0/0", "Any", "::/0", "0.0.0.0/1"]) {
+            assert.equal(checkSecurityRule(inbound(source, ["22"])).length, 1, source);
+        }
+        assert.equal(checkSecurityRule(inbound("Internet", ["5432"])).length, 1);
+        assert.equal(checkSecurityRule(inbound("*", ["*"])).length, 2, "both protected ports");
+        assert.equal(checkSecurityRule(inbound("*", ["5000-6000"])).length, 1);
+        assert.equal(checkSecurityRule({ ...inbound("*", []), destinationPortRanges: undefined, destinationPortRange: "22" }).length, 1);
+        assert.equal(checkSecurityRule({ ...inbound("10.0.0.0/8", ["22"]), sourceAddressPrefixes: ["Internet"] }).length, 1);
+        assert.equal(checkSecurityRule(inbound("Internet", ["6432"]), [6432]).length, 1, "configured ports");
+        assert.equal(checkNetworkSecurityGroup({ securityRules: [inbound("10.1.0.0/24", ["22"]), inbound("Internet", ["22"])] }).length, 1);
+    });
+    it("accepts VPN pools, subnets, service tags, denies, outbound rules, UDP and other ports", () => {
+        assert.deepEqual(checkSecurityRule(inbound("172.16.201.0/24", ["22", "5432"])), none);
+        assert.deepEqual(checkSecurityRule(inbound("AzureLoadBalancer", ["*"])), none);
+        assert.deepEqual(checkSecurityRule(inbound("*", ["*"], { access: "Deny" })), none);
+        assert.deepEqual(checkSecurityRule(inbound("*", ["*"], { direction: "Outbound" })), none);
+        assert.deepEqual(checkSecurityRule(inbound("*", ["22"], { protocol: "Udp" })), none);
+        assert.deepEqual(checkSecurityRule(inbound("Internet", ["443"])), none);
+        assert.deepEqual(checkSecurityRule(inbound("10.0.0.0/8", ["22"])), none);
+        assert.deepEqual(checkSecurityRule(inbound("*", [UNKNOWN as unknown as string])), none);
+    });
+    it("helpers: sources and port specifications", () => {
+        assert.equal(isInternetSource("VirtualNetwork"), false);
+        assert.equal(isInternetSource("203.0.113.0/24"), false);
+        assert.equal(isInternetSource("11.0.0.0/8"), true);
+        assert.equal(portSpecCovers("20-30", 22), true);
+        assert.equal(portSpecCovers("23-30", 22), false);
+        assert.equal(portSpecCovers("5432", 22), false);
+    });
+});
+
+describe("proxy-vm-no-public-ip: checkNetworkInterfacePublicIp, checkVirtualMachinePublicIp", () => {
+    it("rejects a NIC or an inline VM NIC with a public IP", () => {
+        assert.equal(checkNetworkInterfacePublicIp({ ipConfigurations: [{ name: "primary", publicIPAddress: { id: "/x/publicIPAddresses/pip" } }] }).length, 1);
+        assert.equal(checkNetworkInterfacePublicIp({ ipConfigurations: [{ name: "primary", publicIPAddress: { id: UNKNOWN } }] }).length, 1);
+        assert.equal(checkVirtualMachinePublicIp({
+            networkProfile: { networkInterfaceConfigurations: [{ name: "nic", ipConfigurations: [{ name: "ip", publicIPAddressConfiguration: { name: "pip" } }] }] },
+        }).length, 1);
+    });
+    it("accepts private-only NICs and VMs that reference existing NICs", () => {
+        assert.deepEqual(checkNetworkInterfacePublicIp({ ipConfigurations: [{ name: "primary", privateIPAddress: "10.40.1.4", subnet: { id: "s" } }] }), none);
+        assert.deepEqual(checkVirtualMachinePublicIp({ networkProfile: { networkInterfaces: [{ id: "/x/nic" }] } }), none);
+    });
+});
+
+describe("linux-vm-no-password-auth: checkLinuxPasswordAuth", () => {
+    const vm = (os: Props): Props => ({ osProfile: { adminUsername: "azureuser", ...os }, storageProfile: { imageReference: { publisher: "Canonical" } } });
+    it("rejects password authentication, a missing setting and an admin password", () => {
+        assert.equal(checkLinuxPasswordAuth(vm({ linuxConfiguration: { disablePasswordAuthentication: false } })).length, 1);
+        assert.equal(checkLinuxPasswordAuth(vm({ linuxConfiguration: {} })).length, 1);
+        assert.equal(checkLinuxPasswordAuth(vm({})).length, 1, "a Linux image without linuxConfiguration");
+        assert.equal(checkLinuxPasswordAuth(vm({ adminPassword: "x", linuxConfiguration: { disablePasswordAuthentication: true } })).length, 1);
+    });
+    it("accepts SSH keys only, Windows VMs and VMs without an OS profile", () => {
+        assert.deepEqual(checkLinuxPasswordAuth(vm({ linuxConfiguration: { disablePasswordAuthentication: true, ssh: { publicKeys: [] } } })), none);
+        assert.deepEqual(checkLinuxPasswordAuth({ osProfile: { adminPassword: "x", windowsConfiguration: {} } }), none);
+        assert.deepEqual(checkLinuxPasswordAuth({ osProfile: { adminPassword: "x" }, storageProfile: { imageReference: { publisher: "MicrosoftWindowsServer" } } }), none);
+        assert.deepEqual(checkLinuxPasswordAuth({ storageProfile: { osDisk: { createOption: "Attach" } } }), none);
+    });
+});
+
+describe("public-ip-no-basic-sku: checkPublicIpSku", () => {
+    it("rejects Basic and an unset SKU", () => {
+        assert.equal(checkPublicIpSku({ sku: { name: "Basic" } }).length, 1);
+        assert.equal(checkPublicIpSku({}).length, 1);
+    });
+    it("accepts Standard", () => {
+        assert.deepEqual(checkPublicIpSku({ sku: { name: "Standard", tier: "Regional" } }), none);
+    });
+});
+
+describe("vpn-gateway-no-basic-sku: checkGatewaySku", () => {
+    it("rejects Basic", () => {
+        assert.equal(checkGatewaySku({ sku: { name: "Basic", tier: "Basic" } }).length, 1);
+    });
+    it("accepts AZ SKUs", () => {
+        assert.deepEqual(checkGatewaySku({ sku: { name: "VpnGw1AZ", tier: "VpnGw1AZ" } }), none);
+    });
+});
+
+describe("vpn-auth-certificate-or-entra: checkVpnClientAuth", () => {
+    const p2s = (config: Props): Props => ({ vpnClientConfiguration: { vpnClientAddressPool: { addressPrefixes: ["172.16.201.0/24"] }, ...config } });
+    it("rejects RADIUS, incomplete Entra ID settings and no authentication at all", () => {
+        assert.equal(checkVpnClientAuth(p2s({ vpnAuthenticationTypes: ["Radius"] })).length, 1);
+        assert.equal(checkVpnClientAuth(p2s({ vpnAuthenticationTypes: ["Certificate"], vpnClientRootCertificates: [{}], radiusServerAddress: "10.0.0.9" })).length, 1);
+        assert.equal(checkVpnClientAuth(p2s({ vpnAuthenticationTypes: ["AAD"], aadTenant: "https://login.microsoftonline.com/t" })).length, 2);
+        assert.equal(checkVpnClientAuth(p2s({})).length, 1);
+    });
+    it("accepts certificates, Entra ID, both, and gateways without P2S", () => {
+        assert.deepEqual(checkVpnClientAuth(p2s({ vpnAuthenticationTypes: ["Certificate"], vpnClientRootCertificates: [{ name: "root-1", publicCertData: "MII" }] })), none);
+        const entra = { aadTenant: "https://login.microsoftonline.com/t", aadAudience: "c632b3df-fb67-4d84-bdcf-b95ad541b5c8", aadIssuer: "https://sts.windows.net/t/" };
+        assert.deepEqual(checkVpnClientAuth(p2s({ vpnAuthenticationTypes: ["AAD"], ...entra })), none);
+        assert.deepEqual(checkVpnClientAuth(p2s({ vpnAuthenticationTypes: ["Certificate", "AAD"], vpnClientRootCertificates: [{}], ...entra })), none);
+        assert.deepEqual(checkVpnClientAuth(p2s({ vpnClientRootCertificates: [{}] })), none, "Azure infers certificate auth");
+        assert.deepEqual(checkVpnClientAuth({ gatewayType: "Vpn" }), none);
+    });
+});
+
+function resource(type: string, name: string, props: Props, extra: Partial<StackResource> = {}): StackResource {
+    return { type, name, urn: `urn:pulumi:t::securepg::${type}::${name}`, props, dependencies: [], additionalSecretOutputs: [], secretPaths: [], ...extra };
+}
+
+const GW = "azure-native:network:VirtualNetworkGateway";
+const PIP = "azure-native:network:PublicIPAddress";
+const VNET = "azure-native:network:VirtualNetwork";
+
+describe("vpn-public-ip-zone-redundant: checkVpnPublicIp, checkVpnGatewayPublicIps", () => {
+    const goodIp = { publicIpAddressName: "pip-vgw", sku: { name: "Standard" }, publicIPAllocationMethod: "Static", zones: ["1", "2", "3"] };
+    const gateway = (ipId: unknown, dependencies: string[] = []) => resource(GW, "vpn-gateway", {
+        ipConfigurations: [{ name: "default", publicIPAddress: { id: ipId } }],
+    }, { dependencies });
+    it("rejects a zonal or non-zonal, Basic or dynamic gateway IP", () => {
+        assert.equal(checkVpnPublicIp({ ...goodIp, zones: undefined }).length, 1);
+        assert.equal(checkVpnPublicIp({ ...goodIp, zones: ["1"] }).length, 1);
+        assert.equal(checkVpnPublicIp({ ...goodIp, sku: { name: "Basic" }, publicIPAllocationMethod: "Dynamic" }).length, 2);
+        const ip = resource(PIP, "vpn-public-ip", { ...goodIp, zones: [] });
+        // Found by the id's last segment...
+        const byName = checkVpnGatewayPublicIps([gateway("/s/x/publicIPAddresses/pip-vgw"), ip]);
+        assert.equal(byName.length, 1);
+        assert.equal(byName[0].urn, ip.urn);
+        // ... and, during preview when the id is unknown, by dependency.
+        assert.equal(checkVpnGatewayPublicIps([gateway(UNKNOWN, [ip.urn]), ip]).length, 1);
+    });
+    it("rejects a gateway IP that the stack does not manage (cannot be checked)", () => {
+        assert.match(checkVpnGatewayPublicIps([gateway("/s/x/publicIPAddresses/elsewhere")])[0].message, /not managed in this stack/);
+    });
+    it("accepts a zone-redundant gateway IP and ignores other public IPs", () => {
+        const nat = resource(PIP, "nat-public-ip", { publicIpAddressName: "pip-ng", sku: { name: "Standard" }, publicIPAllocationMethod: "Static" });
+        const ip = resource(PIP, "vpn-public-ip", goodIp);
+        assert.deepEqual(checkVpnGatewayPublicIps([gateway("/s/x/publicIPAddresses/pip-vgw", [ip.urn]), ip, nat]), []);
+        assert.deepEqual(checkVpnPublicIp(goodIp), none);
+    });
+});
+
+describe("vpn-client-pool-no-vnet-overlap: checkVpnClientPools", () => {
+    const vnet = resource(VNET, "vnet", { addressSpace: { addressPrefixes: ["10.40.0.0/16"] } });
+    const gateway = (pool: unknown) => resource(GW, "vpn-gateway", { vpnClientConfiguration: { vpnClientAddressPool: { addressPrefixes: [pool] } } });
+    it("rejects a pool inside, around or overlapping the VNet, and a malformed pool", () => {
+        assert.match(checkVpnClientPools([vnet, gateway("10.40.200.0/24")])[0].message, /overlaps the address space 10\.40\.0\.0\/16/);
+        assert.equal(checkVpnClientPools([vnet, gateway("10.0.0.0/8")]).length, 1);
+        assert.equal(checkVpnClientPools([vnet, gateway("10.40.0.1/24")]).length, 1);
+    });
+    it("accepts a disjoint pool and a pool unknown during preview", () => {
+        assert.deepEqual(checkVpnClientPools([vnet, gateway("172.16.201.0/24")]), []);
+        assert.deepEqual(checkVpnClientPools([vnet, gateway(UNKNOWN)]), []);
+    });
+});
+
+describe("secrets-stay-secret: checkSecrets", () => {
+    const password = "S3cret-Admin-Pa55word";
+    const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----\n";
+    const server = (secretPaths: PropPath[] | undefined, additionalSecretOutputs = ["administratorLoginPassword"]) =>
+        resource("azure-native:dbforpostgresql:Server", "server", { administratorLogin: "pgadmin", administratorLoginPassword: password, authConfig: { passwordAuth: "Enabled" } },
+            { secretPaths, additionalSecretOutputs });
+    const stack = (outputs: Props, secretPaths: PropPath[]) => resource("pulumi:pulumi:Stack", "securepg-dev", outputs, { secretPaths });
+
+    it("rejects a plaintext password input and an undeclared sensitive output", () => {
+        assert.match(checkSecrets([server([])])[0].message, /administratorLoginPassword carries a credential but is not a secret/);
+        assert.match(checkSecrets([server([["administratorLoginPassword"]], [])])[0].message, /not declared in additionalSecretOutputs/);
+        const key = resource("tls:index/privateKey:PrivateKey", "ssh-key", {}, { additionalSecretOutputs: ["privateKeyPem"] });
+        assert.equal(checkSecrets([key]).length, 2, "privateKeyOpenssh and privateKeyPemPkcs8 are missing");
+    });
+    it("rejects stack outputs that are credentials, hold a private key or contain a password", () => {
+        const findings = checkSecrets([server([["administratorLoginPassword"]]), stack({
+            adminPassword: password,
+            sshKey: pem,
+            dsn: `host=db user=pgadmin password=${password}`,
+            vpnClientCertificates: { laptop: { certificatePem: "-----BEGIN CERTIFICATE-----", privateKeyPem: pem } },
+        }, [])]);
+        assert.deepEqual(findings.map((f) => f.message).sort(), [
+            "stack output adminPassword carries a credential but is not a secret; wrap it in pulumi.secret()",
+            "stack output dsn contains the value of azure-native:dbforpostgresql:Server server: administratorLoginPassword but is not a secret",
+            "stack output sshKey holds a PEM private key but is not a secret",
+            "stack output vpnClientCertificates.laptop.certificatePem carries a credential but is not a secret; wrap it in pulumi.secret()",
+            "stack output vpnClientCertificates.laptop.privateKeyPem carries a credential but is not a secret; wrap it in pulumi.secret()",
+        ]);
+    });
+    it("accepts secrets, whole secret outputs, non-credentials, empty values, and names that say 'without'", () => {
+        assert.deepEqual(checkSecrets([server([["administratorLoginPassword"]]), stack({
+            adminPassword: password,
+            connectionString: `host=db password=${password}`,
+            connectionStringWithoutPassword: "host=db user=pgadmin",
+            vpnClientCertificates: { laptop: { certificatePem: "c", privateKeyPem: pem } },
+            proxySshPrivateKey: "",
+            serverFqdn: "psql-x.postgres.database.azure.com",
+        }, [["adminPassword"], ["connectionString"], ["vpnClientCertificates"]])]), []);
+    });
+    it("checks only additionalSecretOutputs where secretness is not visible", () => {
+        assert.deepEqual(checkSecrets([server(undefined)]), []);
+        assert.equal(checkSecrets([server(undefined, [])]).length, 1);
+    });
+    it("names: credentials, not flags or hashes of them", () => {
+        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials"]) {
+            assert.equal(isSensitiveName(name), true, name);
+        }
+        for (const name of ["passwordAuth", "disablePasswordAuthentication", "connectionStringWithoutPassword", "publicKeyPem", "vpnClientRootCertificates", "passwordRotation"]) {
+            assert.equal(isSensitiveName(name), false, name);
+        }
+    });
+});
+
+describe("secrets-visible-to-policy: checkSecretnessVisible", () => {
+    it("reports when no resource carries secretness", () => {
+        assert.equal(checkSecretnessVisible([resource(VNET, "vnet", {}, { secretPaths: undefined })]).length, 1);
+    });
+    it("accepts when secretness is visible", () => {
+        assert.deepEqual(checkSecretnessVisible([resource(VNET, "vnet", {}, { secretPaths: [] })]), []);
+    });
+});
+
+describe("props helpers", () => {
+    it("snapshot turns values a CrossGuard proxy refuses into UNKNOWN", () => {
+        const refusing = new Proxy({ known: "a", pending: "x" }, {
+            get: (target, key) => {
+                if (key === "pending") {
+                    throw new Error("string value at .pending can't be known during preview");
+                }
+                return (target as Record<string | symbol, unknown>)[key];
+            },
+        });
+        assert.deepEqual(snapshotProps({ outer: refusing, list: [1, "b"] }), { outer: { known: "a", pending: UNKNOWN }, list: [1, "b"] });
+    });
+    it("kindOf folds API-version-pinned azure-native tokens into the default module", () => {
+        assert.equal(kindOf("azure-native:network/v20240301:NetworkSecurityGroup"), "azure-native:network:NetworkSecurityGroup");
+        assert.equal(kindOf("azure-native:network:NetworkSecurityGroup"), "azure-native:network:NetworkSecurityGroup");
+        assert.equal(kindOf("tls:index/privateKey:PrivateKey"), "tls:index/privateKey:PrivateKey");
+    });
+});

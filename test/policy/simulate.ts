@@ -1,0 +1,212 @@
+/**
+ * Runs the policy list the way the CrossGuard analyzer does, without constructing a PolicyPack
+ * (which would start a gRPC server): every resource policy's validations against every resource,
+ * every stack policy against the whole stack, with fake args objects and a reportViolation spy.
+ *
+ * Resources come in wire form (the harness's registered inputs, secrets still wrapped); like the
+ * analyzer with `installSecretnessShim`, policies get them unwrapped with the secret paths attached.
+ */
+import type {
+    EnforcementLevel, PolicyResource, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy,
+    StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+import { PROJECT_NAME } from "../harness/stackFiles";
+import type { ProgramRun } from "../harness/program";
+import { attachSecretPaths, SECRET_SIG_KEY, SECRET_SIG_VALUE, secretPathsInWire, unwrapWire } from "../../policy/secretness";
+
+/** A resource as the engine registers it: inputs in wire form (secrets wrapped). */
+export interface SimResource {
+    type: string;
+    name: string;
+    urn: string;
+    inputs: Record<string, any>;
+    parent: string;
+    dependencies: string[];
+    additionalSecretOutputs: string[];
+    protect: boolean;
+    ignoreChanges: string[];
+}
+
+export interface Violation {
+    readonly policy: string;
+    readonly enforcementLevel: EnforcementLevel;
+    readonly message: string;
+    readonly urn: string | undefined;
+}
+
+export interface SimOptions {
+    /** Attach secret paths as `installSecretnessShim` does (default true). */
+    readonly secretnessVisible?: boolean;
+    /** Per-policy configuration returned by `getConfig`. */
+    readonly config?: Record<string, object>;
+}
+
+export class NotApplicable extends Error {
+    constructor(readonly reason: string | undefined) {
+        super(reason ?? "not applicable");
+    }
+}
+
+export function wireSecret(value: unknown): Record<string, unknown> {
+    return { [SECRET_SIG_KEY]: SECRET_SIG_VALUE, value };
+}
+
+/** What a policy's `props` holds for wire-form properties. */
+export function propsOf(wire: Record<string, unknown>, secretnessVisible = true): Record<string, any> {
+    const props = unwrapWire(wire) as Record<string, any>;
+    return secretnessVisible ? attachSecretPaths(props, secretPathsInWire(wire)) : props;
+}
+
+function typeToken(resourceClass: unknown): string | undefined {
+    const token = (resourceClass as { __pulumiType?: unknown }).__pulumiType;
+    return typeof token === "string" ? token : undefined;
+}
+
+const throwNotApplicable = (reason?: string): never => {
+    throw new NotApplicable(reason);
+};
+
+export function resourceArgs(resource: SimResource, options: SimOptions = {}, policyName = ""): ResourceValidationArgs {
+    const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
+    return {
+        type: resource.type,
+        props,
+        urn: resource.urn,
+        name: resource.name,
+        opts: {
+            protect: resource.protect, ignoreChanges: resource.ignoreChanges, aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: resource.additionalSecretOutputs, parent: resource.parent || undefined,
+        },
+        stackTags: new Map(),
+        isType: (resourceClass) => typeToken(resourceClass) === resource.type,
+        asType: ((resourceClass: unknown) => (typeToken(resourceClass) === resource.type ? props : undefined)) as ResourceValidationArgs["asType"],
+        getConfig: <T extends object>() => (options.config?.[policyName] ?? {}) as T,
+        notApplicable: throwNotApplicable,
+    };
+}
+
+export function stackArgs(resources: SimResource[], options: SimOptions = {}, policyName = ""): StackValidationArgs {
+    const byUrn = new Map<string, PolicyResource>();
+    const views: PolicyResource[] = resources.map((resource) => {
+        const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
+        const view: PolicyResource = {
+            type: resource.type, props, urn: resource.urn, name: resource.name,
+            opts: resourceArgs(resource, options).opts,
+            dependencies: [], propertyDependencies: {},
+            isType: (resourceClass) => typeToken(resourceClass) === resource.type,
+            asType: ((resourceClass: unknown) => (typeToken(resourceClass) === resource.type ? props : undefined)) as PolicyResource["asType"],
+        };
+        byUrn.set(resource.urn, view);
+        return view;
+    });
+    resources.forEach((resource, i) => {
+        views[i].parent = byUrn.get(resource.parent);
+        views[i].dependencies = resource.dependencies.map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => r !== undefined);
+    });
+    return {
+        resources: views,
+        stackTags: new Map(),
+        getConfig: <T extends object>() => (options.config?.[policyName] ?? {}) as T,
+        notApplicable: throwNotApplicable,
+    };
+}
+
+function validationsOf(policy: ResourceValidationPolicy): ResourceValidation[] {
+    const v = policy.validateResource;
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function isStackPolicy(policy: ResourceValidationPolicy | StackValidationPolicy): policy is StackValidationPolicy {
+    return "validateStack" in policy && typeof policy.validateStack === "function";
+}
+
+export interface PackResult {
+    readonly violations: Violation[];
+    /** Policy name → number of resources (or stacks) it applied to, i.e. did not call notApplicable for. */
+    readonly applied: Map<string, number>;
+}
+
+/** Runs every policy against the resources; violations carry the policy's enforcement level. */
+export async function runPack(policies: Array<ResourceValidationPolicy | StackValidationPolicy>, resources: SimResource[], options: SimOptions = {}): Promise<PackResult> {
+    const violations: Violation[] = [];
+    const applied = new Map<string, number>(policies.map((p) => [p.name, 0]));
+    for (const policy of policies) {
+        const level = policy.enforcementLevel ?? "advisory";
+        if (isStackPolicy(policy)) {
+            try {
+                await policy.validateStack(stackArgs(resources, options, policy.name), (message, urn) => {
+                    violations.push({ policy: policy.name, enforcementLevel: level, message, urn });
+                });
+                applied.set(policy.name, (applied.get(policy.name) ?? 0) + 1);
+            } catch (e) {
+                if (!(e instanceof NotApplicable)) {
+                    throw e;
+                }
+            }
+            continue;
+        }
+        for (const resource of resources) {
+            let ran = false;
+            for (const validation of validationsOf(policy)) {
+                try {
+                    await validation(resourceArgs(resource, options, policy.name), (message) => {
+                        // The analyzer always attributes a resource policy's violation to the resource.
+                        violations.push({ policy: policy.name, enforcementLevel: level, message, urn: resource.urn });
+                    });
+                    ran = true;
+                } catch (e) {
+                    if (!(e instanceof NotApplicable)) {
+                        throw e;
+                    }
+                }
+            }
+            if (ran) {
+                applied.set(policy.name, (applied.get(policy.name) ?? 0) + 1);
+            }
+        }
+    }
+    return { violations, applied };
+}
+
+export function stackUrn(stack: string): string {
+    return `urn:pulumi:${stack}::${PROJECT_NAME}::pulumi:pulumi:Stack::${PROJECT_NAME}-${stack}`;
+}
+
+/**
+ * The program's resources plus the root `pulumi:pulumi:Stack` resource the engine adds, whose
+ * properties are the stack outputs (secret ones wrapped, as the engine sends them).
+ */
+export function resourcesOf(run: ProgramRun, stack: string): SimResource[] {
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(run.outputs)) {
+        outputs[key] = run.secretExports.has(key) ? wireSecret(value) : value;
+    }
+    const root: SimResource = {
+        type: "pulumi:pulumi:Stack", name: `${PROJECT_NAME}-${stack}`, urn: stackUrn(stack), inputs: outputs,
+        parent: "", dependencies: [], additionalSecretOutputs: [], protect: false, ignoreChanges: [],
+    };
+    const registered = run.resources.map((r): SimResource => ({
+        type: r.type, name: r.name, urn: r.urn, inputs: r.inputs, parent: r.parent || root.urn,
+        dependencies: [...r.dependencies], additionalSecretOutputs: [...r.additionalSecretOutputs],
+        protect: r.protect, ignoreChanges: [...r.ignoreChanges],
+    }));
+    return structuredClone([root, ...registered]);
+}
+
+/** The one resource of a type (and name), for mutations. */
+export function find(resources: SimResource[], type: string, name?: string): SimResource {
+    const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}${name ? ` ${name}` : ""}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+export function mandatory(result: PackResult): Violation[] {
+    return result.violations.filter((v) => v.enforcementLevel === "mandatory");
+}
+
+export function describeViolations(violations: readonly Violation[]): string {
+    return violations.map((v) => `[${v.enforcementLevel}] ${v.policy}: ${v.message}`).join("\n") || "(none)";
+}
