@@ -145,6 +145,19 @@ export interface RunOptions {
  * program's modules are reset each time.
  */
 export async function runProgram(options: RunOptions): Promise<ProgramRun> {
+    return runUnderMocks(options, () => {
+        clearProjectModules();
+        // The program exports an async function, as the Pulumi language host expects.
+        const main = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
+        return main();
+    });
+}
+
+/**
+ * Runs any Pulumi code (a component, the program) under the mocks and records what it registers.
+ * `body` returns the values to resolve as outputs.
+ */
+export async function runUnderMocks(options: RunOptions, body: () => Promise<Record<string, unknown>>): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
     previousOutputs = options.previousOutputs ?? {};
     await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false, "organization");
@@ -178,13 +191,10 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         warnings.push(message);
     };
 
-    clearProjectModules();
     let program: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        // The program exports an async function, as the Pulumi language host expects.
-        const main = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
-        program = await main();
+        program = await body();
     } catch (e) {
         error = e as Error;
     }

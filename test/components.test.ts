@@ -1,0 +1,76 @@
+/** Each component on its own under mocks: type token, children parented to it, outputs it exposes. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { Network } from "../components/network";
+import { PostgresServer } from "../components/database";
+import { VpnGateway } from "../components/vpnGateway";
+import { ProxyVm } from "../components/proxyVm";
+import { resourceNames } from "../lib/naming";
+import { proxyUserData } from "../lib/proxyUserData";
+import { parseStackConfig } from "../stacks";
+import { one, runUnderMocks, type ProgramRun } from "./harness/program";
+
+const config = parseStackConfig({ project: "securepg", stack: "dev", values: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify({ clients: ["c1"] }) } });
+const names = resourceNames("securepg", "dev");
+const tags = { stack: "dev" };
+const RG = "rg-test";
+
+function assertComponent(run: ProgramRun, token: string): void {
+    assert.equal(run.error, undefined, run.error?.message);
+    const component = one(run, token);
+    const children = run.resources.filter((r) => r !== component);
+    assert.ok(children.length > 0);
+    for (const child of children) {
+        assert.equal(child.parent, component.urn, `${child.type} ${child.name} is not parented to ${token}`);
+    }
+}
+
+describe("components", () => {
+    it("Network", async () => {
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const net = new Network("network", { location: "westeurope", names, network: config.network, access: "vnet", vpnClientPool: "172.16.201.0/24", proxyPort: 5432, protect: false, tags });
+            assert.ok(net.privateAccess, "vnet mode exposes the delegated subnet and DNS zone");
+            return { rg: net.resourceGroupName, gatewaySubnetId: net.gatewaySubnetId, zone: net.privateAccess.privateDnsZoneId };
+        });
+        assertComponent(run, "securepg:network:Network");
+        assert.equal(run.outputs.rg, "rg-securepg-dev");
+        assert.match(String(run.outputs.gatewaySubnetId), /\/GatewaySubnet$/);
+    });
+
+    it("PostgresServer in public placement", async () => {
+        const db = { ...config.database, access: "public" as const, allowedIpRanges: [], allowAzureServices: false };
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const server = new PostgresServer("database", { location: "westeurope", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags });
+            return { fqdn: server.fqdn, password: server.adminPassword, secret: pulumi.output(pulumi.isSecret(server.adminPassword)) };
+        });
+        assertComponent(run, "securepg:database:PostgresServer");
+        assert.match(String(run.outputs.fqdn), /^psql-securepg-dev-[a-z0-9]+\.postgres\.database\.azure\.com$/);
+        assert.ok(run.secretExports.has("password"));
+        const nat = run.resources.find((r) => r.type === "azure-native:dbforpostgresql:FirewallRule");
+        assert.deepEqual([nat?.inputs.startIpAddress, nat?.inputs.endIpAddress], ["20.1.1.1", "20.1.1.1"]);
+    });
+
+    it("VpnGateway", async () => {
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, subjectPrefix: "securepg-dev", tags });
+            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems };
+        });
+        assertComponent(run, "securepg:vpn:VpnGateway");
+        assert.deepEqual(Object.keys(run.outputs.creds as object), ["c1"]);
+        assert.ok(run.secretExports.has("creds"));
+        assert.deepEqual(Object.keys(run.outputs.roots as object), ["root-1"]);
+    });
+
+    it("ProxyVm", async () => {
+        const fqdn = "psql-x.postgres.database.azure.com";
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const proxy = new ProxyVm("proxy", { location: "westeurope", resourceGroupName: RG, names, subnetId: "/subnets/proxy", config, serverFqdn: fqdn, tags });
+            return { ip: proxy.privateIp, userData: proxy.userData, key: proxy.sshPrivateKeyPem };
+        });
+        assertComponent(run, "securepg:proxy:ProxyVm");
+        assert.equal(run.outputs.ip, "10.40.1.4");
+        assert.equal(run.outputs.userData, proxyUserData(config, fqdn));
+        assert.ok(run.secretExports.has("key"));
+    });
+});
