@@ -1,0 +1,136 @@
+/**
+ * The data path for real: a VPN client → nginx running the exact config the proxy VM's cloud-init
+ * writes → PostgreSQL with TLS, in network namespaces shaped like the Azure topology, connected with
+ * the connection string the stack exports. Then every refusal the security model promises.
+ */
+import assert from "node:assert/strict";
+import test from "node:test";
+import { psql, PsqlSession, query, withParams } from "./clients";
+import { renderProxyFromProgram } from "./program";
+import { requireLab, startDataPlane, type DataPlane } from "./setup";
+
+/** Keepalive timer (seconds left) of established sockets in the proxy namespace whose peer is `peer`. */
+function keepaliveTimers(dp: DataPlane, peer: string): number[] {
+    const out = dp.lab.exec("prx", "ss", ["-Htno", "state", "established", "dst", peer]).stdout;
+    return [...out.matchAll(/timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)sec)?(?:(\d+)ms)?/g)]
+        .map((m) => Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 1000);
+}
+
+test("data plane: VPN client → nginx (generated config) → PostgreSQL with TLS", { timeout: 180_000 }, async (t) => {
+    if (!requireLab(t)) {
+        return;
+    }
+    const proxy = await renderProxyFromProgram("Pulumi.dev.yaml");
+    const dp = await startDataPlane(proxy, { standby: false });
+    t.after(() => dp.lab.cleanup());
+    const { lab } = dp;
+    const a = lab.addresses;
+
+    await t.test("the lab runs what the program exports and what cloud-init writes", () => {
+        assert.match(proxy.userData, /^#cloud-config\n/);
+        assert.match(proxy.connectionString, new RegExp(`^host=${proxy.serverFqdn.replace(/\./g, "\\.")} hostaddr=${a.proxy.replace(/\./g, "\\.")} `));
+        assert.match(proxy.connectionString, /sslmode=verify-full/);
+        assert.ok(dp.conninfo.startsWith(proxy.connectionString), "the client uses the exported string, only adding the CA file");
+        assert.match(proxy.nginxConf, /resolver 168\.63\.129\.16 /);
+    });
+
+    await t.test("a VPN client connects with verify-full through the proxy and runs queries", () => {
+        const row = query(lab, "cli", dp.conninfo, "select inet_server_addr(), inet_client_addr(), ssl, version from pg_stat_ssl where pid = pg_backend_pid()");
+        const [server, client, ssl, version] = row.split("|");
+        assert.equal(server, a.databases[0], "the session ends at the database server");
+        assert.equal(client, a.proxy, "the database sees the proxy, so the path went through nginx");
+        assert.equal(ssl, "t");
+        assert.match(version, /^TLSv1\.[23]$/);
+        const answer = query(lab, "cli", dp.conninfo,
+            "create table if not exists probe(id int primary key, note text); insert into probe values (1, 'through the proxy') on conflict (id) do update set note = excluded.note; select note from probe where id = 1");
+        assert.equal(answer, "through the proxy");
+        assert.equal(query(lab, "cli", dp.conninfo, "select current_user || '@' || current_database()"), `${proxy.adminLogin}@${proxy.databaseName}`);
+    });
+
+    await t.test("nginx resolved the server through Azure DNS and logged the session", () => {
+        assert.match(lab.dnsQueries(), new RegExp(`query\\[A\\] ${proxy.serverFqdn.replace(/\./g, "\\.")} from 168\\.63\\.129\\.16`));
+        const lines = lab.readIf(dp.nginx.accessLog).split("\n").filter((l) => l.startsWith(`${a.client}:`));
+        assert.ok(lines.length >= 2, `access log has the client's sessions:\n${lab.readIf(dp.nginx.accessLog)}`);
+        for (const line of lines) {
+            assert.match(line, new RegExp(`TCP 200 upstream=${a.databases[0].replace(/\./g, "\\.")}:5432 sent=[1-9]\\d* received=[1-9]\\d* session_time=\\d+\\.\\d+`));
+        }
+    });
+
+    await t.test("a client in the proxy subnet (Azure side) is admitted", () => {
+        // From the proxy's own namespace the source address is the proxy's, inside the proxy subnet.
+        assert.equal(query(lab, "prx", dp.conninfo, "select inet_client_addr()"), a.proxy);
+    });
+
+    await t.test("a client outside the VPN pool and the proxy subnet is denied by nginx", () => {
+        const denied = psql(lab, "out", dp.conninfo, "select 1");
+        assert.notEqual(denied.status, 0);
+        assert.match(denied.stderr, /server closed the connection unexpectedly|SSL SYSCALL error|connection reset/);
+        const line = lab.readIf(dp.nginx.accessLog).split("\n").find((l) => l.startsWith(`${a.outsider}:`));
+        assert.ok(line, "nginx logged the outsider");
+        assert.match(line, / TCP 403 upstream=- /, "refused by nginx's allow/deny, before any upstream connection");
+        // Same moment, same proxy: the VPN client still gets in.
+        assert.equal(query(lab, "cli", dp.conninfo, "select 1"), "1");
+    });
+
+    await t.test("sslmode=disable is rejected by the server, not just by the client", () => {
+        const plain = psql(lab, "cli", withParams(dp.conninfo, { sslmode: "disable" }), "select 1");
+        assert.notEqual(plain.status, 0);
+        assert.match(plain.stderr, /pg_hba\.conf rejects connection .*no encryption/);
+    });
+
+    await t.test("a certificate from another CA fails verification", () => {
+        const wrongCa = psql(lab, "cli", withParams(dp.conninfo, { sslrootcert: dp.certs.otherCaCert }), "select 1");
+        assert.notEqual(wrongCa.status, 0);
+        assert.match(wrongCa.stderr, /certificate verify failed/);
+    });
+
+    await t.test("a host name that is not on the certificate fails verification", () => {
+        const otherName = psql(lab, "cli", withParams(dp.conninfo, { host: "psql-someone-else.postgres.database.azure.com" }), "select 1");
+        assert.notEqual(otherName.status, 0);
+        assert.match(otherName.stderr, /does not match host name "psql-someone-else\.postgres\.database\.azure\.com"/);
+        // Connecting by the proxy's IP alone (no host=FQDN) cannot pass verify-full either.
+        const byAddress = psql(lab, "cli", withParams(dp.conninfo, { host: a.proxy }), "select 1");
+        assert.notEqual(byAddress.status, 0);
+        assert.match(byAddress.stderr, /does not match host name/);
+    });
+
+    await t.test("TLS 1.1 is refused by the server; TLS 1.2 and 1.3 are accepted", () => {
+        const handshake = (version: string) => lab.exec("cli", "openssl", ["s_client", "-starttls", "postgres", "-connect", `${a.proxy}:${proxy.proxyPort}`,
+            "-servername", proxy.serverFqdn, "-CAfile", dp.certs.caCert, "-verify_return_error", "-brief", version,
+            // Let the client offer TLS 1.1 at all, so that a refusal is the server's doing.
+            "-cipher", "DEFAULT@SECLEVEL=0"], { check: false, input: "" });
+        const old = handshake("-tls1_1");
+        assert.notEqual(old.status, 0);
+        assert.match(old.stderr + old.stdout, /alert protocol version/, "the server answered with a protocol_version alert");
+        for (const [flag, name] of [["-tls1_2", "TLSv1.2"], ["-tls1_3", "TLSv1.3"]]) {
+            const ok = handshake(flag);
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.match(ok.stdout + ok.stderr, new RegExp(`Protocol version: ${name.replace(".", "\\.")}`));
+            assert.match(ok.stdout + ok.stderr, /Verification: OK/);
+        }
+    });
+
+    await t.test("TCP keepalives on both sides of the proxy fire before Azure's 4-minute idle timeout", async () => {
+        const session = PsqlSession.open(lab, "cli", dp.conninfo);
+        try {
+            assert.equal(await session.query("select 1"), "1");
+            const configured = proxy.config.proxy.keepaliveIdleSeconds;
+            // Right after traffic a socket may show its retransmit timer instead; ask again briefly.
+            let toClient: number[] = [];
+            let toServer: number[] = [];
+            for (let attempt = 0; attempt < 20 && (toClient.length === 0 || toServer.length === 0); attempt++) {
+                await new Promise((resolve) => setTimeout(resolve, 100));
+                toClient = keepaliveTimers(dp, a.client);
+                toServer = keepaliveTimers(dp, a.databases[0]);
+            }
+            const sockets = dp.lab.exec("prx", "ss", ["-Htno", "state", "established"]).stdout;
+            assert.equal(toClient.length, 1, `${sockets}\nnginx's socket toward the client has a keepalive timer (so_keepalive)`);
+            assert.equal(toServer.length, 1, `${sockets}\nnginx's socket toward the database has a keepalive timer (proxy_socket_keepalive + sysctl)`);
+            for (const seconds of [...toClient, ...toServer]) {
+                assert.ok(seconds <= configured && seconds < 240, `keepalive fires in ${seconds}s, configured ${configured}s`);
+            }
+        } finally {
+            await session.close();
+        }
+    });
+});

@@ -1,0 +1,95 @@
+/**
+ * What the data-plane lab takes from the program: the nginx config that the proxy VM's cloud-init
+ * writes, extracted from the `customData` the real `index.ts` registers under mocks, and the
+ * connection string the stack exports. Nothing here is a copy of the renderer's output.
+ */
+import type { Ipv4Cidr } from "../../lib/cidr";
+import { CANDIDATE_NGINX_CONF, KEEPALIVE_SYSCTL_FILE, writtenFiles } from "../../lib/cloudInit";
+import { parseStackConfig, type StackConfig } from "../../stacks";
+import { one, runProgram } from "../harness/program";
+import { loadStackFile, PROJECT_NAME } from "../harness/stackFiles";
+
+export interface RenderedProxy {
+    readonly config: StackConfig;
+    /** The server FQDN the program exports (and the name on the lab's server certificate). */
+    readonly serverFqdn: string;
+    readonly proxyPrivateIp: string;
+    readonly proxyPort: number;
+    /** The whole cloud-init user data, decoded from the VM's customData. */
+    readonly userData: string;
+    /** The exact bytes cloud-init writes to /etc/securepg/nginx.conf. */
+    readonly nginxConf: string;
+    /** The exact bytes of the kernel keepalive sysctl file cloud-init writes. */
+    readonly keepaliveSysctl: string;
+    /** The exported `connectionString` (secret in the stack; includes the admin password). */
+    readonly connectionString: string;
+    readonly adminLogin: string;
+    readonly adminPassword: string;
+    readonly databaseName: string;
+    readonly clientAddressPool: Ipv4Cidr;
+    readonly proxySubnet: Ipv4Cidr;
+    readonly databaseSubnet: Ipv4Cidr;
+}
+
+export type SectionOverrides = Partial<Record<"network" | "database" | "vpn" | "proxy", Record<string, unknown>>>;
+
+/** Engine config of a stack file with some `securepg:<section>` fields replaced. */
+export function stackConfigWith(stackFile: string, overrides: SectionOverrides): { stack: string; config: Record<string, string>; secretKeys: string[] } {
+    const file = loadStackFile(stackFile);
+    const config = { ...file.config };
+    for (const [section, fields] of Object.entries(overrides)) {
+        const key = `${PROJECT_NAME}:${section}`;
+        const current = config[key] ? (JSON.parse(config[key]) as Record<string, unknown>) : {};
+        config[key] = JSON.stringify({ ...current, ...fields });
+    }
+    return { stack: file.stack, config, secretKeys: file.secretKeys };
+}
+
+/** Runs the real program for a stack file (plus overrides) and returns what the proxy VM would run. */
+export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", overrides: SectionOverrides = {}): Promise<RenderedProxy> {
+    const { stack, config: values, secretKeys } = stackConfigWith(stackFile, overrides);
+    const run = await runProgram({ stack, config: values, secretKeys });
+    if (run.error) {
+        throw run.error;
+    }
+    const vm = one(run, "azure-native:compute:VirtualMachine");
+    const customData = vm.inputs.osProfile?.customData;
+    if (typeof customData !== "string") {
+        throw new Error("the proxy VM registered no customData");
+    }
+    const userData = Buffer.from(customData, "base64").toString("utf8");
+    const files = writtenFiles(userData);
+    const nginxConf = files.get(CANDIDATE_NGINX_CONF);
+    const keepaliveSysctl = files.get(KEEPALIVE_SYSCTL_FILE);
+    if (!nginxConf || !keepaliveSysctl) {
+        throw new Error(`cloud-init writes no ${nginxConf ? KEEPALIVE_SYSCTL_FILE : CANDIDATE_NGINX_CONF}`);
+    }
+    const config = parseStackConfig({ project: PROJECT_NAME, stack, values });
+    const text = (key: string) => {
+        const value = run.outputs[key];
+        if (typeof value !== "string") {
+            throw new Error(`the program exports no string ${key}`);
+        }
+        return value;
+    };
+    const databases = run.outputs.databaseNames;
+    if (!Array.isArray(databases) || typeof databases[0] !== "string") {
+        throw new Error("the program exports no databaseNames");
+    }
+    return {
+        config,
+        serverFqdn: text("serverFqdn"),
+        proxyPrivateIp: text("proxyPrivateIp"),
+        proxyPort: config.proxy.port,
+        userData,
+        nginxConf,
+        keepaliveSysctl,
+        connectionString: text("connectionString"),
+        adminLogin: text("adminLogin"),
+        adminPassword: text("adminPassword"),
+        databaseName: databases[0],
+        clientAddressPool: config.vpn.clientAddressPool,
+        proxySubnet: config.network.proxySubnet,
+        databaseSubnet: config.network.databaseSubnet,
+    };
+}
