@@ -5,9 +5,10 @@
  * cloud-init writes), then pgbench select-only from the VPN client namespace, alternating the proxy
  * path and the direct path round by round so both see the same machine load. Prints TPS and mean
  * latency per path, the proxy/direct ratio, and connection-setup cost (`pgbench -C`). Variants of the
- * generated config (one worker, bigger buffers) show which settings move the proxy closer to direct.
+ * generated config (workers, buffers, keepalive, a static upstream) show which settings move the
+ * proxy closer to direct.
  *
- *   npm run bench -- [--rounds 3] [--seconds 5] [--clients 4] [--variants generated,one-worker,big-buffers] [--json file]
+ *   npm run bench -- [--rounds 3] [--seconds 5] [--clients 4] [--variants generated,one-worker,...] [--json file]
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,10 +26,14 @@ interface Options {
 }
 
 /** Experimental changes to the generated nginx.conf; "generated" is what the VM runs. */
-const VARIANTS: Record<string, { describe: string; apply: (conf: string) => string }> = {
-    "generated": { describe: "the config cloud-init writes", apply: (conf) => conf },
-    "one-worker": { describe: "worker_processes 1", apply: (conf) => conf.replace(/^worker_processes .*;$/m, "worker_processes 1;") },
-    "big-buffers": { describe: "proxy_buffer_size 64k (default 16k)", apply: (conf) => conf.replace(/^(\s*)proxy_pass (.*);$/m, "$1proxy_pass $2;\n$1proxy_buffer_size 64k;") },
+const VARIANTS: Record<string, { describe: string; withConnect: boolean; apply: (conf: string, primary: string) => string }> = {
+    "generated": { describe: "the config cloud-init writes", withConnect: true, apply: (conf) => conf },
+    "one-worker": { describe: "worker_processes 1", withConnect: false, apply: (conf) => conf.replace(/^worker_processes .*;$/m, "worker_processes 1;") },
+    "big-buffers": { describe: "proxy_buffer_size 64k (default 16k)", withConnect: false, apply: (conf) => conf.replace(/^(\s*)proxy_pass (.*);$/m, "$1proxy_pass $2;\n$1proxy_buffer_size 64k;") },
+    "no-keepalive": { describe: "without so_keepalive and proxy_socket_keepalive", withConnect: false,
+        apply: (conf) => conf.replace(/ so_keepalive=\S+;/, ";").replace(/^\s*proxy_socket_keepalive on;$/m, "") },
+    "static-upstream": { describe: "proxy_pass to the server's IP, no per-connection name lookup (loses failover)", withConnect: true,
+        apply: (conf, primary) => conf.replace(/^(\s*)proxy_pass \$securepg_upstream;$/m, `$1proxy_pass ${primary}:5432;`) },
 };
 
 function parseArgs(argv: string[]): Options {
@@ -111,12 +116,15 @@ function compare(dp: DataPlane, variant: string, mode: Comparison["mode"], direc
 function summarise(c: Comparison): Record<string, string | number> {
     const d = { tps: median(c.direct.map((r) => r.tps)), latency: median(c.direct.map((r) => r.latencyMs)), connect: median(c.direct.map((r) => r.connectionMs ?? NaN)) };
     const p = { tps: median(c.proxy.map((r) => r.tps)), latency: median(c.proxy.map((r) => r.latencyMs)), connect: median(c.proxy.map((r) => r.connectionMs ?? NaN)) };
+    const ratios = c.proxy.map((r, i) => r.tps / c.direct[i].tps);
     return {
         "variant": c.variant,
         "mode": c.mode,
         "direct tps": Math.round(d.tps),
         "proxy tps": Math.round(p.tps),
-        "proxy/direct": Number((p.tps / d.tps).toFixed(2)),
+        // Paired by round (same moment, same load): steadier than a ratio of two medians.
+        "proxy/direct": Number(median(ratios).toFixed(2)),
+        "ratio range": `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
         "direct latency ms": Number(d.latency.toFixed(3)),
         "proxy latency ms": Number(p.latency.toFixed(3)),
         "added latency ms": Number((p.latency - d.latency).toFixed(3)),
@@ -147,10 +155,14 @@ async function main(): Promise<void> {
             if (variant !== "generated") {
                 await dp.lab.stop(nginx.pid);
                 await sleep(200);
-                nginx = await dp.lab.startNginx(`nginx-${variant}`, VARIANTS[variant].apply(proxy.nginxConf), proxy.proxyPort);
+                const conf = VARIANTS[variant].apply(proxy.nginxConf, dp.primary.address);
+                if (conf === proxy.nginxConf) {
+                    throw new Error(`variant ${variant} no longer changes the generated config; update bench/proxy.ts`);
+                }
+                nginx = await dp.lab.startNginx(`nginx-${variant}`, conf, proxy.proxyPort);
             }
             summaries.push(summarise(compare(dp, variant, "select-only", direct, proxied, o, [])));
-            if (variant === "generated") {
+            if (VARIANTS[variant].withConnect) {
                 summaries.push(summarise(compare(dp, variant, "select-only, new connection per transaction (-C)", direct, proxied, o, ["-C"])));
             }
         }
