@@ -148,6 +148,15 @@ export interface Certificates {
     readonly serverKey: string;
 }
 
+/** What the program sets up on the Flexible Server, reproduced on the lab's servers. */
+export interface ServerSettings {
+    readonly login: string;
+    readonly password: string;
+    readonly database: string;
+    /** `ssl_min_protocol_version`, e.g. "TLSv1.2". */
+    readonly tlsMinVersion: string;
+}
+
 export interface PostgresServer {
     readonly address: string;
     readonly dataDir: string;
@@ -303,7 +312,8 @@ export class Lab {
     }
 
     /** Initialises a cluster once; `startPostgres` copies it for each server. */
-    private async initCluster(certs: Certificates, login: string, password: string, database: string): Promise<string> {
+    private async initCluster(certs: Certificates, settings: ServerSettings): Promise<string> {
+        const { login, password, database } = settings;
         const template = this.path("pg-template");
         const bin = postgresBinDir()!;
         fs.mkdirSync(template, { mode: 0o700 });
@@ -323,7 +333,7 @@ export class Lab {
             "ssl = on",
             `ssl_cert_file = '${certs.serverCert}'`,
             `ssl_key_file = '${certs.serverKey}'`,
-            "ssl_min_protocol_version = 'TLSv1.2'",
+            `ssl_min_protocol_version = '${settings.tlsMinVersion}'`,
             "password_encryption = 'scram-sha-256'",
             "port = 5432",
             "max_connections = 60",
@@ -372,8 +382,8 @@ export class Lab {
     private template: string | undefined;
 
     /** Prepares a cluster with TLS from `certs`, the admin role and the application database. */
-    async initPostgres(certs: Certificates, login: string, password: string, database: string): Promise<void> {
-        this.template = await this.initCluster(certs, login, password, database);
+    async initPostgres(certs: Certificates, server: ServerSettings): Promise<void> {
+        this.template = await this.initCluster(certs, server);
     }
 
     /**

@@ -1,12 +1,14 @@
 /**
  * The data path for real: a VPN client → nginx running the exact config the proxy VM's cloud-init
  * writes → PostgreSQL with TLS, in network namespaces shaped like the Azure topology, connected with
- * the connection string the stack exports. Then every refusal the security model promises.
+ * the connection string the stack exports. Then every refusal the security model promises. Once
+ * per stack file: each has its own address plan, VPN pool and allowlist.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
 import { psql, PsqlSession, query, withParams } from "./clients";
 import { renderProxyFromProgram } from "./program";
+import { stackFileNames } from "../harness/stackFiles";
 import { requireLab, startDataPlane, type DataPlane } from "./setup";
 
 /** Keepalive timer (seconds left) of established sockets in the proxy namespace whose peer is `peer`. */
@@ -16,11 +18,11 @@ function keepaliveTimers(dp: DataPlane, peer: string): number[] {
         .map((m) => Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 1000);
 }
 
-test("data plane: VPN client → nginx (generated config) → PostgreSQL with TLS", { timeout: 180_000 }, async (t) => {
+for (const stackFile of stackFileNames()) test(`data plane (${stackFile}): VPN client → nginx (generated config) → PostgreSQL with TLS`, { timeout: 180_000 }, async (t) => {
     if (!requireLab(t)) {
         return;
     }
-    const proxy = await renderProxyFromProgram("Pulumi.dev.yaml");
+    const proxy = await renderProxyFromProgram(stackFile);
     const dp = await startDataPlane(proxy, { standby: false });
     t.after(() => dp.lab.cleanup());
     const { lab } = dp;
@@ -94,20 +96,26 @@ test("data plane: VPN client → nginx (generated config) → PostgreSQL with TL
         assert.match(byAddress.stderr, /does not match host name/);
     });
 
-    await t.test("TLS 1.1 is refused by the server; TLS 1.2 and 1.3 are accepted", () => {
-        const handshake = (version: string) => lab.exec("cli", "openssl", ["s_client", "-starttls", "postgres", "-connect", `${a.proxy}:${proxy.proxyPort}`,
-            "-servername", proxy.serverFqdn, "-CAfile", dp.certs.caCert, "-verify_return_error", "-brief", version,
-            // Let the client offer TLS 1.1 at all, so that a refusal is the server's doing.
+    await t.test(`TLS 1.1 is refused by the server; from the program's minimum (${proxy.tlsMinVersion}) up, accepted`, () => {
+        const handshake = (flag: string) => lab.exec("cli", "openssl", ["s_client", "-starttls", "postgres", "-connect", `${a.proxy}:${proxy.proxyPort}`,
+            "-servername", proxy.serverFqdn, "-CAfile", dp.certs.caCert, "-verify_return_error", "-brief", flag,
+            // Let the client offer old versions at all, so that a refusal is the server's doing.
             "-cipher", "DEFAULT@SECLEVEL=0"], { check: false, input: "" });
-        const old = handshake("-tls1_1");
-        assert.notEqual(old.status, 0);
-        assert.match(old.stderr + old.stdout, /alert protocol version/, "the server answered with a protocol_version alert");
-        for (const [flag, name] of [["-tls1_2", "TLSv1.2"], ["-tls1_3", "TLSv1.3"]]) {
-            const ok = handshake(flag);
-            assert.equal(ok.status, 0, ok.stderr);
-            assert.match(ok.stdout + ok.stderr, new RegExp(`Protocol version: ${name.replace(".", "\\.")}`));
-            assert.match(ok.stdout + ok.stderr, /Verification: OK/);
-        }
+        const versions = [["-tls1_1", "TLSv1.1"], ["-tls1_2", "TLSv1.2"], ["-tls1_3", "TLSv1.3"]] as const;
+        const minimum = versions.findIndex(([, name]) => name === proxy.tlsMinVersion);
+        assert.ok(minimum >= 1, `the program's minimum ${proxy.tlsMinVersion} is TLS 1.2 or newer`);
+        versions.forEach(([flag, name], index) => {
+            const result = handshake(flag);
+            const output = result.stdout + result.stderr;
+            if (index < minimum) {
+                assert.notEqual(result.status, 0, `${name} must be refused`);
+                assert.match(output, /alert protocol version/, `${name}: the server answered with a protocol_version alert`);
+            } else {
+                assert.equal(result.status, 0, `${name} must be accepted: ${output}`);
+                assert.match(output, new RegExp(`Protocol version: ${name.replace(".", "\\.")}`));
+                assert.match(output, /Verification: OK/);
+            }
+        });
     });
 
     await t.test("TCP keepalives on both sides of the proxy fire before Azure's 4-minute idle timeout", async () => {

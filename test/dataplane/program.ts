@@ -19,6 +19,8 @@ export interface RenderedProxy {
     readonly userData: string;
     /** The exact bytes cloud-init writes to /etc/securepg/nginx.conf. */
     readonly nginxConf: string;
+    /** `ssl_min_protocol_version` as the program sets it on the Flexible Server. */
+    readonly tlsMinVersion: string;
     /** The exact bytes of the kernel keepalive sysctl file cloud-init writes. */
     readonly keepaliveSysctl: string;
     /** The exported `connectionString` (secret in the stack; includes the admin password). */
@@ -65,6 +67,10 @@ export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", over
         throw new Error(`cloud-init writes no ${nginxConf ? KEEPALIVE_SYSCTL_FILE : CANDIDATE_NGINX_CONF}`);
     }
     const config = parseStackConfig({ project: PROJECT_NAME, stack, values });
+    const tlsParameter = run.resources.find((r) => r.type === "azure-native:dbforpostgresql:Configuration" && r.inputs.configurationName === "ssl_min_protocol_version");
+    if (typeof tlsParameter?.inputs.value !== "string") {
+        throw new Error("the program sets no ssl_min_protocol_version server parameter");
+    }
     const text = (key: string) => {
         const value = run.outputs[key];
         if (typeof value !== "string") {
@@ -84,6 +90,7 @@ export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", over
         userData,
         nginxConf,
         keepaliveSysctl,
+        tlsMinVersion: tlsParameter.inputs.value,
         connectionString: text("connectionString"),
         adminLogin: text("adminLogin"),
         adminPassword: text("adminPassword"),

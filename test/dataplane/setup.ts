@@ -45,7 +45,7 @@ export async function startDataPlane(proxy: RenderedProxy, options: { standby?: 
     try {
         lab.buildNetwork({ forwarding: options.forwarding });
         const certs = lab.makeCertificates(proxy.serverFqdn);
-        await lab.initPostgres(certs, proxy.adminLogin, proxy.adminPassword, proxy.databaseName);
+        await lab.initPostgres(certs, { login: proxy.adminLogin, password: proxy.adminPassword, database: proxy.databaseName, tlsMinVersion: proxy.tlsMinVersion });
         const primary = await lab.startPostgres(lab.addresses.databases[0]);
         const standby = options.standby === false ? undefined : await lab.startPostgres(lab.addresses.databases[1]);
         const dns = lab.startDns(proxy.serverFqdn, primary.address);
