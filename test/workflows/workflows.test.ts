@@ -112,7 +112,7 @@ test("the whole lint pipeline fails on broken copies: workflow key, action input
         { name: "unknown pulumi/actions input", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "comment-on-pr: true", "comment-on-pull-request: true"), expect: /input "comment-on-pull-request" is not defined in action "pulumi\/actions@v6"/ },
         { name: "undefined input in the composite action", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "inputs.pulumi-version", "inputs.pulumi-versions"), expect: /pulumi-versions/ },
         { name: "unknown property in an expression", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "matrix.stack }}\n        run", "matrix.stacks }}\n        run"), expect: /property "stacks" is not defined/ },
-        { name: "shell syntax", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "        fi\n", "\n"), expect: /bash -n/ },
+        { name: "shell syntax", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "run: npm ci --no-audit --no-fund\n", "run: npm ci --no-audit --no-fund (\n"), expect: /bash -n/ },
     ];
     for (const c of cases) {
         const findings = await withCopy(c.edit, (root) => lintRepo(loadRepo(root)));
