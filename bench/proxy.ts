@@ -11,6 +11,7 @@
  *   npm run bench -- [--rounds 3] [--seconds 5] [--clients 4] [--variants generated,one-worker,...] [--json file]
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { withParams } from "../test/dataplane/clients";
 import { postgresBinDir, missingPrerequisites, sleep } from "../test/dataplane/lab";
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
         if (init.status !== 0) {
             throw new Error(`pgbench -i failed: ${init.stderr}`);
         }
-        process.stderr.write(`machine: ${require("node:os").cpus().length} cores; ${o.rounds} rounds of ${o.seconds} s, ${o.clients} clients, TLS verify-full on both paths\n`);
+        process.stderr.write(`machine: ${os.cpus().length} cores; ${o.rounds} rounds of ${o.seconds} s, ${o.clients} clients, TLS verify-full on both paths\n`);
         let nginx = dp.nginx;
         for (const variant of o.variants) {
             if (variant !== "generated") {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import test from "node:test";
-import { psql, PsqlSession, query } from "./clients";
+import { psql, PsqlSession, query, withParams } from "./clients";
 import { sleep } from "./lab";
 import { renderProxyFromProgram } from "./program";
 import { requireLab, startDataPlane } from "./setup";
@@ -115,7 +115,7 @@ test("data plane faults: failover, restart, idle sessions, reload", { timeout: 2
         assert.match(ours.nginxConf, new RegExp(`proxy_timeout ${Math.round(shipped * scale)}s;`));
         const oursNginx = await lab.startNginx("nginx-idle-ours", ours.nginxConf, 6432);
         const defaultNginx = await lab.startNginx("nginx-idle-default", nginxDefault.nginxConf, 6433);
-        const conninfo = (p: typeof ours) => `${p.connectionString} sslrootcert=${dp.certs.caCert}`;
+        const conninfo = (p: typeof ours) => withParams(p.connectionString, { sslrootcert: dp.certs.caCert });
         const kept = PsqlSession.open(lab, "cli", conninfo(ours), "psql-idle-ours");
         const cut = PsqlSession.open(lab, "cli", conninfo(nginxDefault), "psql-idle-default");
         try {

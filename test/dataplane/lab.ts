@@ -347,7 +347,7 @@ export class Lab {
         // No TCP listener: the template server is reached on its Unix socket only.
         const server = this.startPostgresProcess(template, socketDir, "", "pg-template", undefined);
         try {
-            this.waitForSocket(socketDir);
+            await this.waitForPostgres(server, socketDir, "pg-template");
             const sql = `CREATE ROLE "${login}" LOGIN CREATEDB PASSWORD '${password.replace(/'/g, "''")}';\nCREATE DATABASE "${database}" OWNER "${login}";\n`;
             run(path.join(bin, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-U", "postgres", "-d", "postgres"], { input: sql, env: cleanClientEnv() });
         } finally {
@@ -368,15 +368,15 @@ export class Lab {
             : this.spawnTracked(label, postgres[0], postgres.slice(1), "SIGINT");
     }
 
-    private waitForSocket(socketDir: string, timeoutMs = 30_000): void {
-        const deadline = Date.now() + timeoutMs;
-        while (Date.now() < deadline) {
-            if (run(path.join(postgresBinDir()!, "pg_isready"), ["-q", "-h", socketDir], { check: false }).status === 0) {
-                return;
+    /** Waits until the server answers on its socket; fails early, with its log, if it exits. */
+    private async waitForPostgres(child: ChildProcess, socketDir: string, label: string): Promise<void> {
+        const deadline = Date.now() + 30_000;
+        while (run(path.join(postgresBinDir()!, "pg_isready"), ["-q", "-h", socketDir], { check: false }).status !== 0) {
+            if (child.exitCode !== null || Date.now() > deadline) {
+                throw new Error(`PostgreSQL (${label}) did not start:\n${this.logOf(label)}`);
             }
-            spawnSync("sleep", ["0.1"]);
+            await sleep(100);
         }
-        throw new Error(`PostgreSQL did not become ready on ${socketDir}`);
     }
 
     private template: string | undefined;
@@ -401,13 +401,7 @@ export class Lab {
             run("cp", ["-a", this.template, dataDir]);
         }
         const child = this.startPostgresProcess(dataDir, socketDir, address, label, "db");
-        const deadline = Date.now() + 30_000;
-        while (run(path.join(postgresBinDir()!, "pg_isready"), ["-q", "-h", socketDir], { check: false }).status !== 0) {
-            if (child.exitCode !== null || Date.now() > deadline) {
-                throw new Error(`PostgreSQL on ${address} did not start:\n${this.logOf(label)}`);
-            }
-            await sleep(100);
-        }
+        await this.waitForPostgres(child, socketDir, label);
         if (existing) {
             existing.pid = child.pid!;
             return existing;

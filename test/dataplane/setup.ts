@@ -4,7 +4,7 @@
  * the config cloud-init writes. Used by the data-plane tests and by `npm run bench`.
  */
 import type { TestContext } from "node:test";
-import { IN_CI } from "../harness/tools";
+import { skipLoudly } from "../harness/tools";
 import { withParams } from "./clients";
 import { addressesFor, Lab, missingPrerequisites, type Certificates, type NginxInstance, type PostgresServer } from "./lab";
 import type { RenderedProxy } from "./program";
@@ -24,16 +24,7 @@ export interface DataPlane {
 /** Skips loudly (or fails, in CI) when the machine cannot run the lab. */
 export function requireLab(t: TestContext): boolean {
     const missing = missingPrerequisites();
-    if (missing.length === 0) {
-        return true;
-    }
-    const message = `MISSING ${missing.join(", ")}: the data-plane tests need them (see .ci/run)`;
-    if (IN_CI) {
-        throw new Error(`${message}. CI=true, so these tests may not skip.`);
-    }
-    console.error(`\n${"!".repeat(100)}\n!!! SKIPPED: ${message}\n${"!".repeat(100)}\n`);
-    t.skip(message);
-    return false;
+    return missing.length === 0 || skipLoudly(t, `MISSING ${missing.join(", ")}: the data-plane tests need them (see .ci/run)`);
 }
 
 /**

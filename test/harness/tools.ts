@@ -20,7 +20,11 @@ export function requireCommands(t: TestContext, commands: string[]): boolean {
     if (missing.length === 0) {
         return true;
     }
-    const message = `MISSING ${missing.join(", ")}: install them (see .ci/run) to run "${t.name}"`;
+    return skipLoudly(t, `MISSING ${missing.join(", ")}: install them (see .ci/run) to run "${t.name}"`);
+}
+
+/** Skips `t` with a banner nobody can miss; in CI, fails it instead. Returns false for `if (!...) return`. */
+export function skipLoudly(t: TestContext, message: string): false {
     if (IN_CI) {
         throw new Error(`${message}. CI=true, so this test may not skip.`);
     }
