@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { ofType, one, runProgram, type ProgramRun } from "./harness/program";
-import { loadStackFile } from "./harness/stackFiles";
+import { loadStackFile, withSections } from "./harness/stackFiles";
 import { IDENTITY_KEYS, replacementChanges, type DatabaseIdentity } from "../lib/replacement";
 
 const LOCK = "azure-native:authorization:ManagementLockByScope";
@@ -19,8 +19,7 @@ async function deployedIdentity(stack: string, config: Record<string, string>): 
 }
 
 function withDatabase(config: Record<string, string>, patch: Record<string, unknown>): Record<string, string> {
-    const database = { ...(config["securepg:database"] ? JSON.parse(config["securepg:database"]) : {}), ...patch };
-    return { ...config, "securepg:database": JSON.stringify(database) };
+    return withSections(config, { database: patch });
 }
 
 describe("changes that replace the server", () => {

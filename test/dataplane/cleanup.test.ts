@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import test from "node:test";
-import { run } from "./lab";
+import { isAlive as alive, run } from "./lab";
 import { requireLab } from "./setup";
 
 interface Held {
@@ -16,14 +16,6 @@ interface Held {
     readonly pids: number[];
 }
 
-/** Running (a zombie waiting for its new parent to reap it counts as stopped). */
-const alive = (pid: number) => {
-    try {
-        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    } catch {
-        return false;
-    }
-};
 const settle = async (pids: number[]) => {
     for (let i = 0; i < 50 && pids.some(alive); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));

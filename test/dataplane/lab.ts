@@ -14,15 +14,16 @@ import { intToIpv4, type Ipv4Cidr } from "../../lib/cidr";
 import { AZURE_DNS_RESOLVER } from "../../lib/nginx";
 import { hasCommand } from "../harness/tools";
 
-/** Debian keeps the PostgreSQL server binaries off PATH. */
+let binDir: string | undefined;
+
+/** Debian keeps the PostgreSQL server binaries off PATH; the newest installed version wins. */
 export function postgresBinDir(): string | undefined {
     const root = "/usr/lib/postgresql";
-    if (!fs.existsSync(root)) {
-        return undefined;
+    if (binDir === undefined && fs.existsSync(root)) {
+        const versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+        binDir = versions.map((v) => path.join(root, v, "bin")).find((dir) => fs.existsSync(path.join(dir, "postgres")));
     }
-    const versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-    const found = versions.map((v) => path.join(root, v, "bin")).find((dir) => fs.existsSync(path.join(dir, "postgres")));
-    return found;
+    return binDir;
 }
 
 /** What the lab needs from the machine; empty when it can run. */
@@ -69,10 +70,10 @@ export function cleanClientEnv(extra: Record<string, string> = {}): NodeJS.Proce
     return { ...env, PGCONNECT_TIMEOUT: "5", ...extra };
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process runs; a zombie (PID 1 here does not reap orphans) counts as stopped. */
+export function isAlive(pid: number): boolean {
     try {
-        process.kill(pid, 0);
-        return true;
+        return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
     } catch {
         return false;
     }
@@ -307,8 +308,7 @@ export class Lab {
     }
 
     logOf(label: string): string {
-        const file = this.path(`${label}.log`);
-        return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+        return this.readIf(this.path(`${label}.log`));
     }
 
     /** Initialises a cluster once; `startPostgres` copies it for each server. */

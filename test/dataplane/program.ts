@@ -7,7 +7,7 @@ import type { Ipv4Cidr } from "../../lib/cidr";
 import { CANDIDATE_NGINX_CONF, KEEPALIVE_SYSCTL_FILE, writtenFiles } from "../../lib/cloudInit";
 import { parseStackConfig, type StackConfig } from "../../stacks";
 import { one, runProgram } from "../harness/program";
-import { loadStackFile, PROJECT_NAME } from "../harness/stackFiles";
+import { loadStackFile, PROJECT_NAME, withSections } from "../harness/stackFiles";
 
 export interface RenderedProxy {
     readonly config: StackConfig;
@@ -38,13 +38,7 @@ export type SectionOverrides = Partial<Record<"network" | "database" | "vpn" | "
 /** Engine config of a stack file with some `securepg:<section>` fields replaced. */
 export function stackConfigWith(stackFile: string, overrides: SectionOverrides): { stack: string; config: Record<string, string>; secretKeys: string[] } {
     const file = loadStackFile(stackFile);
-    const config = { ...file.config };
-    for (const [section, fields] of Object.entries(overrides)) {
-        const key = `${PROJECT_NAME}:${section}`;
-        const current = config[key] ? (JSON.parse(config[key]) as Record<string, unknown>) : {};
-        config[key] = JSON.stringify({ ...current, ...fields });
-    }
-    return { stack: file.stack, config, secretKeys: file.secretKeys };
+    return { stack: file.stack, config: withSections(file.config, overrides), secretKeys: file.secretKeys };
 }
 
 /** Runs the real program for a stack file (plus overrides) and returns what the proxy VM would run. */

@@ -46,6 +46,17 @@ export function loadStackFile(fileName: string, root = PROJECT_ROOT): StackFile 
     return { stack, file: fileName, ...toEngineConfig(document?.config ?? {}) };
 }
 
+/** Engine config with some fields of structured `securepg:<section>` keys replaced. */
+export function withSections(config: Readonly<Record<string, string>>, overrides: Readonly<Record<string, Record<string, unknown>>>): Record<string, string> {
+    const result = { ...config };
+    for (const [section, fields] of Object.entries(overrides)) {
+        const key = `${PROJECT_NAME}:${section}`;
+        const current = result[key] ? (JSON.parse(result[key]) as Record<string, unknown>) : {};
+        result[key] = JSON.stringify({ ...current, ...fields });
+    }
+    return result;
+}
+
 export function loadAllStackFiles(root = PROJECT_ROOT): StackFile[] {
     return stackFileNames(root).map((f) => loadStackFile(f, root));
 }

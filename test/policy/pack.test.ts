@@ -9,7 +9,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { runProgram, unwrapSecret } from "../harness/program";
-import { loadAllStackFiles, type StackFile } from "../harness/stackFiles";
+import { loadAllStackFiles, withSections, type StackFile } from "../harness/stackFiles";
 import { policies } from "../../policy/policies";
 import { describeViolations, find, mandatory, resourcesOf, runPack, stackUrn, wireSecret, type PackResult, type SimResource } from "./simulate";
 
@@ -41,8 +41,7 @@ const fileOf = (stack: string): StackFile => {
 
 /** A stack file with `securepg:database` keys overridden (still valid for the config validator). */
 function withDatabase(file: StackFile, database: Record<string, unknown>): StackFile {
-    const current = file.config["securepg:database"] ? JSON.parse(file.config["securepg:database"]) : {};
-    return { ...file, config: { ...file.config, "securepg:database": JSON.stringify({ ...current, ...database }) } };
+    return { ...file, config: withSections(file.config, { database }) };
 }
 
 const runs = new Map<string, SimResource[]>();
