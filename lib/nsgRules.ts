@@ -2,6 +2,11 @@
  * NSG rules as plain data, so tests and the policy pack can reason about them without Pulumi.
  * Azure's built-in rules allow all VNet-internal traffic; each NSG here ends with an explicit
  * deny so that only the listed flows get through ("deny by default").
+ *
+ * Azure accepts `*` only in the singular fields (`destinationPortRange`, `sourceAddressPrefix`, …);
+ * the plural lists take real ports, ranges and prefixes, and `["*"]` there is a 400
+ * (SecurityRuleInvalidPortRange). A rule sets one form or the other, never both. `rule()` picks the
+ * form from the number of values, so no rule here can get it wrong.
  */
 
 export interface NsgRule {
@@ -10,23 +15,76 @@ export interface NsgRule {
     readonly direction: "Inbound" | "Outbound";
     readonly access: "Allow" | "Deny";
     readonly protocol: "Tcp" | "Udp" | "*";
-    readonly sourceAddressPrefix: string;
-    readonly sourcePortRange: string;
-    readonly destinationAddressPrefix: string;
-    readonly destinationPortRanges: string[];
+    readonly sourceAddressPrefix?: string;
+    readonly sourceAddressPrefixes?: string[];
+    readonly sourcePortRange?: string;
+    readonly sourcePortRanges?: string[];
+    readonly destinationAddressPrefix?: string;
+    readonly destinationAddressPrefixes?: string[];
+    readonly destinationPortRange?: string;
+    readonly destinationPortRanges?: string[];
     readonly description: string;
 }
 
-const DENY_PRIORITY = 4096;
+export const DENY_PRIORITY = 4096;
 
-function rule(r: Omit<NsgRule, "sourcePortRange">): NsgRule {
-    return { ...r, sourcePortRange: "*" };
+type OneOrMany = string | readonly string[];
+
+interface RuleSpec {
+    readonly name: string;
+    readonly priority: number;
+    readonly direction: "Inbound" | "Outbound";
+    readonly access: "Allow" | "Deny";
+    readonly protocol: "Tcp" | "Udp" | "*";
+    readonly source: OneOrMany;
+    readonly destination: OneOrMany;
+    /** Destination ports; the source port is always any. */
+    readonly ports: OneOrMany;
+    readonly description: string;
+}
+
+function values(value: OneOrMany): string[] {
+    const list = typeof value === "string" ? [value] : [...value];
+    if (list.length === 0) {
+        throw new Error("an NSG rule field needs at least one value");
+    }
+    if (list.length > 1 && list.includes("*")) {
+        throw new Error(`"*" cannot be listed with other values (${list.join(", ")})`);
+    }
+    return list;
+}
+
+/** The singular field for one value (the only place `*` is valid), the plural list for several. */
+function field<S extends string, P extends string>(singular: S, plural: P, value: OneOrMany): Record<S, string> | Record<P, string[]> {
+    const list = values(value);
+    return (list.length === 1 ? { [singular]: list[0] } : { [plural]: list }) as Record<S, string> | Record<P, string[]>;
+}
+
+export function rule(spec: RuleSpec): NsgRule {
+    const { source, destination, ports, ...rest } = spec;
+    return {
+        ...rest,
+        sourcePortRange: "*",
+        ...field("sourceAddressPrefix", "sourceAddressPrefixes", source),
+        ...field("destinationAddressPrefix", "destinationAddressPrefixes", destination),
+        ...field("destinationPortRange", "destinationPortRanges", ports),
+    };
+}
+
+/** Every value of one of a rule's address or port fields, whichever form it uses. */
+export function ruleValues(r: NsgRule, what: "sourceAddress" | "destinationAddress" | "destinationPort" | "sourcePort"): string[] {
+    const singular = what.endsWith("Port") ? `${what}Range` : `${what}Prefix`;
+    const plural = `${singular}s`;
+    const record = r as unknown as Record<string, string | string[] | undefined>;
+    const one = record[singular];
+    const many = record[plural];
+    return [...(typeof one === "string" ? [one] : []), ...(Array.isArray(many) ? many : [])];
 }
 
 function denyAllInbound(): NsgRule {
     return rule({
         name: "DenyAllInbound", priority: DENY_PRIORITY, direction: "Inbound", access: "Deny", protocol: "*",
-        sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRanges: ["*"],
+        source: "*", destination: "*", ports: "*",
         description: "Deny everything not allowed above (overrides Azure's AllowVnetInBound)",
     });
 }
@@ -34,7 +92,7 @@ function denyAllInbound(): NsgRule {
 function allowLoadBalancerProbes(): NsgRule {
     return rule({
         name: "AllowAzureLoadBalancerInbound", priority: DENY_PRIORITY - 1, direction: "Inbound", access: "Allow", protocol: "*",
-        sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*", destinationPortRanges: ["*"],
+        source: "AzureLoadBalancer", destination: "*", ports: "*",
         description: "Azure platform health probes",
     });
 }
@@ -45,23 +103,36 @@ export interface ProxySubnetRuleInput {
     readonly proxyPort: number;
 }
 
-/** The proxy subnet admits the proxy port and SSH from VPN clients only. */
+/**
+ * Who may reach the proxy port: exactly the sources nginx allows (the VPN pool and Azure-side
+ * clients in the proxy subnet, see `proxyAllowedSources`), so the two allowlists never disagree.
+ * SSH only from the VPN pool.
+ */
 export function proxySubnetRules(input: ProxySubnetRuleInput): NsgRule[] {
     return [
         rule({
             name: "AllowVpnClientsToProxy", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-            sourceAddressPrefix: input.vpnClientPool, destinationAddressPrefix: input.proxySubnet,
-            destinationPortRanges: [String(input.proxyPort)],
+            source: input.vpnClientPool, destination: input.proxySubnet, ports: String(input.proxyPort),
             description: "Point-to-Site VPN clients to the PostgreSQL proxy",
         }),
         rule({
+            name: "AllowProxySubnetToProxy", priority: 105, direction: "Inbound", access: "Allow", protocol: "Tcp",
+            source: input.proxySubnet, destination: input.proxySubnet, ports: String(input.proxyPort),
+            description: "Azure-side clients in the proxy subnet to the PostgreSQL proxy (nginx allows them too)",
+        }),
+        rule({
             name: "AllowVpnClientsSsh", priority: 110, direction: "Inbound", access: "Allow", protocol: "Tcp",
-            sourceAddressPrefix: input.vpnClientPool, destinationAddressPrefix: input.proxySubnet, destinationPortRanges: ["22"],
+            source: input.vpnClientPool, destination: input.proxySubnet, ports: "22",
             description: "Administration of the proxy VM over the VPN only",
         }),
         allowLoadBalancerProbes(),
         denyAllInbound(),
     ];
+}
+
+/** The sources nginx admits to the proxy port; the proxy subnet's NSG admits the same. */
+export function proxyAllowedSources(input: Pick<ProxySubnetRuleInput, "vpnClientPool" | "proxySubnet">): string[] {
+    return [input.vpnClientPool, input.proxySubnet];
 }
 
 export interface DatabaseSubnetRuleInput {
@@ -78,34 +149,34 @@ export function databaseSubnetRules(input: DatabaseSubnetRuleInput): NsgRule[] {
     return [
         rule({
             name: "AllowProxyToPostgres", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-            sourceAddressPrefix: input.proxySubnet, destinationAddressPrefix: input.databaseSubnet, destinationPortRanges: ["5432"],
+            source: input.proxySubnet, destination: input.databaseSubnet, ports: "5432",
             description: "Only the proxy subnet may reach PostgreSQL",
         }),
         rule({
             name: "AllowIntraSubnetInbound", priority: 110, direction: "Inbound", access: "Allow", protocol: "*",
-            sourceAddressPrefix: input.databaseSubnet, destinationAddressPrefix: input.databaseSubnet, destinationPortRanges: ["*"],
+            source: input.databaseSubnet, destination: input.databaseSubnet, ports: "*",
             description: "High-availability replication between the primary and its standby",
         }),
         allowLoadBalancerProbes(),
         denyAllInbound(),
         rule({
             name: "AllowIntraSubnetOutbound", priority: 100, direction: "Outbound", access: "Allow", protocol: "*",
-            sourceAddressPrefix: input.databaseSubnet, destinationAddressPrefix: input.databaseSubnet, destinationPortRanges: ["*"],
+            source: input.databaseSubnet, destination: input.databaseSubnet, ports: "*",
             description: "High-availability replication between the primary and its standby",
         }),
         rule({
             name: "AllowAzureStorageOutbound", priority: 110, direction: "Outbound", access: "Allow", protocol: "Tcp",
-            sourceAddressPrefix: input.databaseSubnet, destinationAddressPrefix: "Storage", destinationPortRanges: ["443"],
+            source: input.databaseSubnet, destination: "Storage", ports: "443",
             description: "WAL archiving and backups",
         }),
         rule({
             name: "AllowEntraIdOutbound", priority: 120, direction: "Outbound", access: "Allow", protocol: "Tcp",
-            sourceAddressPrefix: input.databaseSubnet, destinationAddressPrefix: "AzureActiveDirectory", destinationPortRanges: ["443"],
+            source: input.databaseSubnet, destination: "AzureActiveDirectory", ports: "443",
             description: "Microsoft Entra ID authentication",
         }),
         rule({
             name: "DenyInternetOutbound", priority: DENY_PRIORITY, direction: "Outbound", access: "Deny", protocol: "*",
-            sourceAddressPrefix: "*", destinationAddressPrefix: "Internet", destinationPortRanges: ["*"],
+            source: "*", destination: "Internet", ports: "*",
             description: "The database has no business on the Internet",
         }),
     ];

@@ -2,6 +2,7 @@
 import type { StackConfig } from "../stacks/types";
 import { renderProxyCloudInit } from "./cloudInit";
 import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "./nginx";
+import { proxyAllowedSources } from "./nsgRules";
 
 /** PostgreSQL's port on the Flexible Server; the proxy's own listening port is configurable. */
 export const POSTGRES_PORT = 5432;
@@ -13,8 +14,8 @@ export function proxyNginxOptions(config: Pick<StackConfig, "network" | "vpn" | 
         listenPort: p.port,
         upstreamHost: serverFqdn,
         upstreamPort: POSTGRES_PORT,
-        // VPN clients, plus Azure-side clients in the proxy's own subnet.
-        allowedSources: [config.vpn.clientAddressPool.text, config.network.proxySubnet.text],
+        // VPN clients, plus Azure-side clients in the proxy's own subnet: what the proxy NSG admits.
+        allowedSources: proxyAllowedSources({ vpnClientPool: config.vpn.clientAddressPool.text, proxySubnet: config.network.proxySubnet.text }),
         resolverValidSeconds: p.resolverValidSeconds,
         connectTimeoutSeconds: p.connectTimeoutSeconds,
         idleTimeoutSeconds: p.idleTimeoutSeconds,

@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import { isSecretValue, ofType, one, runProgram, unwrapSecret, type ProgramRun, type RegisteredResource } from "./harness/program";
 import { loadAllStackFiles } from "./harness/stackFiles";
 import { parseStackConfig, type StackConfig } from "../stacks";
+import { ruleValues, type NsgRule } from "../lib/nsgRules";
 
 const T = {
     server: "azure-native:dbforpostgresql:Server",
@@ -134,13 +135,13 @@ for (const stackFile of stackFiles) {
             }
             const proxyNsg = one(run, T.nsg, "proxy-nsg").inputs.securityRules as Array<Record<string, any>>;
             const proxyPorts = proxyNsg.filter((r) => r.access === "Allow" && r.direction === "Inbound" && r.sourceAddressPrefix === config.vpn.clientAddressPool.text)
-                .flatMap((r) => r.destinationPortRanges);
+                .flatMap((r) => ruleValues(r as NsgRule, "destinationPort"));
             assert.deepEqual(proxyPorts.sort(), [String(config.proxy.port), "22"].sort());
             if (config.database.access === "vnet") {
                 const dbRules = one(run, T.nsg, "database-nsg").inputs.securityRules as Array<Record<string, any>>;
                 // AzureLoadBalancer is the platform's health probe (168.63.129.16), not a client.
                 const to5432 = dbRules.filter((r) => r.direction === "Inbound" && r.access === "Allow" && r.sourceAddressPrefix !== "AzureLoadBalancer"
-                    && r.destinationPortRanges.some((p: string) => p === "5432" || p === "*"));
+                    && ruleValues(r as NsgRule, "destinationPort").some((p) => p === "5432" || p === "*"));
                 assert.deepEqual(to5432.map((r) => r.sourceAddressPrefix).sort(), [config.network.databaseSubnet.text, config.network.proxySubnet.text].sort());
             }
         });

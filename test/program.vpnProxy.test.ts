@@ -6,6 +6,7 @@ import { MOCK_CERT_PEM, ofType, one, runProgram, unwrapSecret, type ProgramRun }
 import { loadAllStackFiles } from "./harness/stackFiles";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { proxyUserData } from "../lib/proxyUserData";
+import { ruleValues, type NsgRule } from "../lib/nsgRules";
 
 const T = {
     gateway: "azure-native:network:VirtualNetworkGateway",
@@ -171,7 +172,7 @@ describe("VPN and proxy variants", () => {
         assert.match(decoded, /listen 6432 so_keepalive=/);
         assert.match(decoded, /set \$securepg_upstream [^\s]+:5432;/);
         assert.match(String(unwrapSecret(run.outputs.connectionString)), / port=6432 /);
-        const nsg = one(run, "azure-native:network:NetworkSecurityGroup", "proxy-nsg").inputs.securityRules as Array<{ destinationPortRanges: string[] }>;
-        assert.ok(nsg.some((r) => r.destinationPortRanges.includes("6432")));
+        const nsg = one(run, "azure-native:network:NetworkSecurityGroup", "proxy-nsg").inputs.securityRules as NsgRule[];
+        assert.ok(nsg.some((r) => ruleValues(r, "destinationPort").includes("6432")));
     });
 });

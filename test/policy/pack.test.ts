@@ -320,7 +320,8 @@ const VARIANTS: Variant[] = [
             const nsg = find(rs, T.nsg, "proxy-nsg");
             nsg.type = "azure-native:network/v20240301:NetworkSecurityGroup";
             nsg.inputs.securityRules[0].sourceAddressPrefix = "*";
-            nsg.inputs.securityRules[0].destinationPortRanges = ["*"];
+            delete nsg.inputs.securityRules[0].destinationPortRanges;
+            nsg.inputs.securityRules[0].destinationPortRange = "*";
             return nsg.urn;
         },
     },

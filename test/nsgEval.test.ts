@@ -1,0 +1,91 @@
+/** The NSG evaluator and the rule builder: Azure's field forms and first-match-by-priority semantics. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { AZURE_PLATFORM_ADDRESS, evaluateNsg, portCovers, prefixCovers, type Flow } from "../lib/nsgEval";
+import { databaseSubnetRules, proxySubnetRules, rule, ruleValues, type NsgRule } from "../lib/nsgRules";
+
+const context = { virtualNetwork: ["10.40.0.0/16", "172.16.201.0/24"] };
+const inbound = (source: string, destinationPort: number, destination = "10.40.1.4"): Flow => ({ direction: "Inbound", protocol: "Tcp", source, destination, destinationPort });
+
+describe("rule builder", () => {
+    it("puts a single value, and so every *, in the singular field and several in the plural list", () => {
+        const one = rule({ name: "a", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "*", destination: "10.0.0.0/24", ports: "*", description: "" });
+        assert.equal(one.sourceAddressPrefix, "*");
+        assert.equal(one.destinationPortRange, "*");
+        assert.equal(one.sourcePortRange, "*");
+        assert.equal(one.destinationPortRanges, undefined);
+        assert.equal(one.sourceAddressPrefixes, undefined);
+        const many = rule({ name: "b", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", source: ["10.0.0.0/24", "10.0.1.0/24"], destination: "*", ports: ["22", "5432"], description: "" });
+        assert.deepEqual(many.sourceAddressPrefixes, ["10.0.0.0/24", "10.0.1.0/24"]);
+        assert.equal(many.sourceAddressPrefix, undefined);
+        assert.deepEqual(many.destinationPortRanges, ["22", "5432"]);
+        assert.equal(many.destinationPortRange, undefined);
+        assert.deepEqual(ruleValues(many, "destinationPort"), ["22", "5432"]);
+        assert.deepEqual(ruleValues(one, "destinationPort"), ["*"]);
+    });
+
+    it("refuses * in a list and empty fields", () => {
+        const base = { name: "c", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", destination: "*", description: "" } as const;
+        assert.throws(() => rule({ ...base, source: "*", ports: ["*", "22"] }), /cannot be listed/);
+        assert.throws(() => rule({ ...base, source: [], ports: "22" }), /at least one value/);
+    });
+
+    it("never uses a plural field with * in the shipped rule sets", () => {
+        const all = [
+            ...proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", proxyPort: 5432 }),
+            ...databaseSubnetRules({ proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24" }),
+        ];
+        for (const r of all) {
+            for (const plural of ["sourceAddressPrefixes", "destinationAddressPrefixes", "sourcePortRanges", "destinationPortRanges"] as const) {
+                assert.ok(!(r[plural] ?? []).includes("*"), `${r.name}.${plural}`);
+            }
+        }
+    });
+});
+
+describe("evaluateNsg", () => {
+    const rules: NsgRule[] = [
+        rule({ name: "DenyAll", priority: 4096, direction: "Inbound", access: "Deny", protocol: "*", source: "*", destination: "*", ports: "*", description: "" }),
+        rule({ name: "AllowPool", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", source: "172.16.201.0/24", destination: "10.40.1.0/24", ports: "5432", description: "" }),
+        rule({ name: "DenyOne", priority: 90, direction: "Inbound", access: "Deny", protocol: "Tcp", source: "172.16.201.66", destination: "*", ports: "1-65535", description: "" }),
+    ];
+
+    it("decides by the lowest priority number, whatever the order of the list", () => {
+        assert.deepEqual(evaluateNsg(rules, inbound("172.16.201.10", 5432), context), { access: "Allow", rule: "AllowPool" });
+        assert.deepEqual(evaluateNsg(rules, inbound("172.16.201.66", 5432), context), { access: "Deny", rule: "DenyOne" });
+        assert.deepEqual(evaluateNsg(rules, inbound("172.16.201.10", 22), context), { access: "Deny", rule: "DenyAll" });
+        assert.deepEqual(evaluateNsg(rules, inbound("10.40.2.9", 5432), context), { access: "Deny", rule: "DenyAll" });
+        assert.deepEqual(evaluateNsg(rules, { ...inbound("172.16.201.10", 5432), protocol: "Udp" }, context), { access: "Deny", rule: "DenyAll" });
+        assert.deepEqual(evaluateNsg(rules, inbound("172.16.201.10", 5432, "10.40.2.4"), context), { access: "Deny", rule: "DenyAll" });
+    });
+
+    it("falls through to Azure's default rules: the VNet is open to itself unless a rule denies it", () => {
+        assert.deepEqual(evaluateNsg([], inbound("10.40.2.9", 5432), context), { access: "Allow", rule: "AllowVnetInBound" });
+        assert.deepEqual(evaluateNsg([], inbound("172.16.201.10", 22), context), { access: "Allow", rule: "AllowVnetInBound" });
+        assert.deepEqual(evaluateNsg([], inbound(AZURE_PLATFORM_ADDRESS, 80), context), { access: "Allow", rule: "AllowAzureLoadBalancerInBound" });
+        assert.deepEqual(evaluateNsg([], inbound("203.0.113.9", 5432), context), { access: "Deny", rule: "DenyAllInBound" });
+        assert.deepEqual(evaluateNsg([], { direction: "Outbound", protocol: "Tcp", source: "10.40.1.4", destination: "203.0.113.9", destinationPort: 443 }, context),
+            { access: "Allow", rule: "AllowInternetOutBound" });
+    });
+
+    it("understands the service tags the program uses", () => {
+        assert.ok(prefixCovers("VirtualNetwork", "172.16.201.7", context));
+        assert.ok(!prefixCovers("VirtualNetwork", "192.168.9.9", context));
+        assert.ok(prefixCovers("Internet", "203.0.113.9", context));
+        assert.ok(!prefixCovers("Internet", "10.40.1.4", context));
+        assert.ok(!prefixCovers("Internet", "192.168.9.9", context), "private addresses outside the VNet are not the Internet tag either");
+        assert.ok(prefixCovers("AzureLoadBalancer", AZURE_PLATFORM_ADDRESS, context));
+        assert.ok(!prefixCovers("AzureLoadBalancer", "10.40.1.5", context));
+        assert.ok(!prefixCovers("Storage", "10.40.1.5", context));
+        assert.throws(() => prefixCovers("Storage", "20.60.0.1", context), /service tag Storage/);
+        assert.ok(prefixCovers("10.40.1.0/24", "10.40.1.255", context));
+        assert.ok(!prefixCovers("10.40.1.0/24", "10.40.2.0", context));
+    });
+
+    it("reads ports, ranges and * and refuses anything else", () => {
+        assert.ok(portCovers("*", 1));
+        assert.ok(portCovers("5432", 5432) && !portCovers("5432", 5433));
+        assert.ok(portCovers("1000-2000", 1000) && portCovers("1000-2000", 2000) && !portCovers("1000-2000", 2001) && !portCovers("1000-2000", 999));
+        assert.throws(() => portCovers("ssh", 22), /not a port/);
+    });
+});
