@@ -31,6 +31,11 @@ export interface NginxProxyOptions {
     readonly clientKeepalive: TcpKeepalive;
     /** "auto" (one per core) or a fixed count. */
     readonly workerProcesses: "auto" | number;
+    /**
+     * Connections per worker, client and upstream sides counted separately: a proxied session
+     * takes two. The worker's open-file limit is raised to match (`workerOpenFileLimit`).
+     */
+    readonly workerConnections: number;
     readonly accessLogPath: string;
     readonly errorLogPath: string;
     readonly pidPath: string;
@@ -42,6 +47,7 @@ export const NGINX_DEFAULTS = {
     upstreamPort: 5432,
     resolver: AZURE_DNS_RESOLVER,
     workerProcesses: "auto",
+    workerConnections: 4096,
     accessLogPath: "/var/log/nginx/securepg-stream.log",
     errorLogPath: "/var/log/nginx/error.log",
     pidPath: "/run/nginx.pid",
@@ -69,6 +75,7 @@ function validate(o: NginxProxyOptions): void {
     requirePositiveInt("clientKeepalive.idleSeconds", o.clientKeepalive.idleSeconds);
     requirePositiveInt("clientKeepalive.intervalSeconds", o.clientKeepalive.intervalSeconds);
     requirePositiveInt("clientKeepalive.probes", o.clientKeepalive.probes);
+    requirePositiveInt("workerConnections", o.workerConnections, 1_000_000);
     if (o.workerProcesses !== "auto") {
         requirePositiveInt("workerProcesses", o.workerProcesses, 1024);
     }
@@ -96,6 +103,16 @@ function validate(o: NginxProxyOptions): void {
     }
 }
 
+/**
+ * The open-file limit each worker sets for itself (`worker_rlimit_nofile`). systemd starts nginx
+ * with a soft limit of 1024, which would cap a worker at about 500 sessions (two descriptors each)
+ * whatever `worker_connections` says; every connection slot gets a descriptor, plus room for the
+ * listening sockets, logs and resolver sockets.
+ */
+export function workerOpenFileLimit(workerConnections: number): number {
+    return workerConnections + 1024;
+}
+
 export function renderNginxConfig(options: NginxProxyOptions): string {
     validate(options);
     const o = options;
@@ -105,13 +122,15 @@ export function renderNginxConfig(options: NginxProxyOptions): string {
 user ${o.user};
 worker_processes ${o.workerProcesses};
 pid ${o.pidPath};
+# Above systemd's default of 1024 open files, which would cap each worker at ~500 sessions.
+worker_rlimit_nofile ${workerOpenFileLimit(o.workerConnections)};
 error_log ${o.errorLogPath} warn;
 
 # Ubuntu and Debian load the stream module (package libnginx-mod-stream) from here.
 include /etc/nginx/modules-enabled/*.conf;
 
 events {
-    worker_connections 4096;
+    worker_connections ${o.workerConnections};
 }
 
 stream {

@@ -6,7 +6,7 @@ import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
 import { loadAllStackFiles } from "./harness/stackFiles";
-import { requireCommands, runOnTempFile } from "./harness/tools";
+import { hardOpenFileLimit, requireCommands, runOnTempFile } from "./harness/tools";
 
 const options: NginxProxyOptions = {
     ...NGINX_DEFAULTS,
@@ -88,6 +88,23 @@ describe("nginx -t on the rendered config", () => {
             assert.match(result.output, /test is successful/);
         });
     }
+
+    it("raises the workers' open-file limit above worker_connections, so systemd's 1024 does not cap sessions", (t) => {
+        if (!requireCommands(t, ["nginx", "prlimit"])) return;
+        const conf = renderNginxConfig(options);
+        const connections = Number(directives(conf, "worker_connections")[0]);
+        const limit = Number(directives(conf, "worker_rlimit_nofile")[0]);
+        assert.ok(connections >= 1024, `worker_connections ${connections}`);
+        assert.ok(limit >= connections, `worker_rlimit_nofile ${limit} < worker_connections ${connections}`);
+        // What systemd gives a service: a soft limit of 1024 (the hard limit stays as this machine allows).
+        const underSystemd = (text: string) => runOnTempFile("nginx.conf", text, "prlimit", (file) => [`--nofile=1024:${hardOpenFileLimit()}`, "nginx", "-t", "-c", file]);
+        const generated = underSystemd(conf);
+        assert.equal(generated.status, 0, generated.output);
+        assert.doesNotMatch(generated.output, /exceed open file resource limit/);
+        // The same config without the directive: nginx itself warns, so the check above is real.
+        const without = underSystemd(conf.replace(/^worker_rlimit_nofile .*$/m, ""));
+        assert.match(without.output, /worker_connections exceed open file resource limit: 1024/);
+    });
 
     it("rejects a broken config (the check is real)", (t) => {
         if (!requireCommands(t, ["nginx"])) return;

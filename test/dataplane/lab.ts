@@ -12,7 +12,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { intToIpv4, type Ipv4Cidr } from "../../lib/cidr";
 import { AZURE_DNS_RESOLVER } from "../../lib/nginx";
-import { hasCommand } from "../harness/tools";
+import { hardOpenFileLimit, hasCommand } from "../harness/tools";
+
+/** systemd's default soft limit on open files for a service (DefaultLimitNOFILE=1024:524288). */
+export const SYSTEMD_OPEN_FILES_SOFT_LIMIT = 1024;
 
 let binDir: string | undefined;
 
@@ -28,7 +31,7 @@ export function postgresBinDir(): string | undefined {
 
 /** What the lab needs from the machine; empty when it can run. */
 export function missingPrerequisites(): string[] {
-    const missing = ["ip", "unshare", "setpriv", "nginx", "dnsmasq", "openssl", "psql", "sysctl", "ss"].filter((c) => !hasCommand(c));
+    const missing = ["ip", "unshare", "setpriv", "prlimit", "nginx", "dnsmasq", "openssl", "psql", "sysctl", "ss"].filter((c) => !hasCommand(c));
     if (!postgresBinDir()) {
         missing.push("postgresql (server)");
     }
@@ -459,9 +462,10 @@ export class Lab {
         fs.mkdirSync(logDir, { recursive: true, mode: 0o755 });
         const confPath = path.join(dir, "nginx.conf");
         fs.writeFileSync(confPath, conf);
-        const script = 'mount --bind "$1" /run && mount --bind "$2" /var/log/nginx && exec nginx -c "$3" -g "daemon off;"';
+        // Started the way systemd starts nginx.service on the VM: a soft limit of 1024 open files.
+        const script = 'mount --bind "$1" /run && mount --bind "$2" /var/log/nginx && exec prlimit --nofile="$4" nginx -c "$3" -g "daemon off;"';
         const child = this.spawnTracked(label, "ip", ["netns", "exec", this.ns("prx"), "unshare", "--mount", "--propagation", "private", "--",
-            "sh", "-c", script, "sh", runDir, logDir, confPath], "SIGTERM");
+            "sh", "-c", script, "sh", runDir, logDir, confPath, `${SYSTEMD_OPEN_FILES_SOFT_LIMIT}:${hardOpenFileLimit()}`], "SIGTERM");
         const deadline = Date.now() + 15_000;
         while (!this.listening("prx", expectPort)) {
             if (child.exitCode !== null || Date.now() > deadline) {

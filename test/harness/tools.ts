@@ -45,3 +45,10 @@ export function runOnTempFile(fileName: string, content: string, command: string
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+/** This process's hard limit on open files (a child may lower its soft limit up to it, not beyond). */
+export function hardOpenFileLimit(): number {
+    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const hard = line?.trim().split(/\s+/)[4];
+    return hard === "unlimited" || hard === undefined ? 1_048_576 : Number(hard);
+}
