@@ -12,7 +12,9 @@ import { libpqConnectionString } from "./lib/connection";
 import { resourceNames } from "./lib/naming";
 import { databaseIdentity } from "./lib/replacement";
 import { StackConfigError } from "./stacks";
-import { checkReplacementAllowed } from "./stacks/guard";
+import { plannedStorageSize } from "./lib/lifecycle";
+import { DEPLOYMENT_OUTPUTS, readLiveStorageSizeGB, readPreviousDeployment } from "./stacks/deployed";
+import { checkDeployment, enforceDeploymentCheck } from "./stacks/guard";
 import { readStackConfig } from "./stacks/pulumi";
 
 function loadConfig() {
@@ -30,7 +32,12 @@ export = async () => {
 
     const names = resourceNames(config.project, config.stack);
     const identity = databaseIdentity(config, names);
-    await checkReplacementAllowed(config, identity);
+    const previous = await readPreviousDeployment(config);
+    enforceDeploymentCheck(checkDeployment(config, identity, previous));
+    const storage = plannedStorageSize(config.database.storageSizeGB, await readLiveStorageSizeGB(previous));
+    if (storage.warning) {
+        pulumi.log.warn(storage.warning);
+    }
 
     const tags = { project: config.project, stack: config.stack, environment: config.environment, "managed-by": "pulumi" };
 
@@ -41,6 +48,7 @@ export = async () => {
 
     const database = new PostgresServer("database", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, database: config.database,
+        storageSizeGB: storage.sizeGB, highAvailabilityMode: config.zones.highAvailabilityMode,
         placement: network.privateAccess
             ? { access: "vnet", ...network.privateAccess }
             : { access: "public", natPublicIp: network.natPublicIp },
@@ -51,7 +59,7 @@ export = async () => {
     // creation run alongside the database and the VM instead of after them.
     const vpn = new VpnGateway("vpn", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
-        vpn: config.vpn, subjectPrefix: `${config.project}-${config.stack}`, tags,
+        vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
     });
 
     const proxy = new ProxyVm("proxy", {
@@ -85,7 +93,11 @@ export = async () => {
             libpqConnectionString({ ...connection, proxyAddress, serverFqdn, password }))),
         /** The same without the password, for PGPASSWORD or ~/.pgpass. */
         connectionStringWithoutPassword: endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn })),
-        /** Compared on the next deployment to refuse changes that would replace the server. */
-        databaseIdentity: identity,
+        // Read back by the next deployment (stacks/deployed.ts) to refuse changes Azure or Pulumi
+        // would stop halfway: a replaced server, a blocked delete, a gateway SKU of another generation.
+        [DEPLOYMENT_OUTPUTS.identity]: identity,
+        [DEPLOYMENT_OUTPUTS.protection]: { protect: config.protect, deleteLock: config.database.deleteLock },
+        [DEPLOYMENT_OUTPUTS.vpnGateway]: vpn.deployed,
+        [DEPLOYMENT_OUTPUTS.firewallRuleNames]: database.firewallRuleNames,
     };
 };

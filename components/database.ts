@@ -3,7 +3,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as random from "@pulumi/random";
 import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
-import type { ResourceNames } from "../lib/naming";
+import { SERVER_SUFFIX_LENGTH, type ResourceNames } from "../lib/naming";
 import type { DatabaseConfig } from "../stacks/types";
 
 /** Server parameters that enforce TLS; applied one after another (see `serverParameters`). */
@@ -33,6 +33,13 @@ interface PublicPlacement {
 
 export interface DatabaseArgs {
     readonly location: string;
+    /**
+     * What to send as `storage.storageSizeGB`: the configured size, or the live size when Azure has
+     * grown the disk beyond it (see `plannedStorageSize`); storage never shrinks.
+     */
+    readonly storageSizeGB: number;
+    /** The HA mode when `database.highAvailability` is on: ZoneRedundant where the region allows it. */
+    readonly highAvailabilityMode: "ZoneRedundant" | "SameZone";
     readonly resourceGroupName: pulumi.Input<string>;
     readonly names: ResourceNames;
     readonly database: DatabaseConfig;
@@ -54,14 +61,19 @@ export class PostgresServer extends pulumi.ComponentResource {
     /** Secret. */
     public readonly adminPassword: pulumi.Output<string>;
     public readonly databaseNames: pulumi.Output<string[]>;
+    /** Firewall rules (public mode); read back by the next deployment to spot blocked removals. */
+    public readonly firewallRuleNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:database:PostgresServer", name, {}, opts);
         const { database: db, placement, resourceGroupName, tags } = args;
         const child = { parent: this };
+        // Every Azure resource here has a fixed name, and azure-native refuses to create one that
+        // exists: a replacement must delete the old resource before it creates the new one.
+        const named = { parent: this, deleteBeforeReplace: true };
 
         const serverName: pulumi.Input<string> = db.serverName ?? new random.RandomString("server-name-suffix", {
-            length: 6, special: false, upper: false, lower: true, numeric: true,
+            length: SERVER_SUFFIX_LENGTH, special: false, upper: false, lower: true, numeric: true,
         }, child).result.apply((suffix) => `${args.names.serverPrefix}-${suffix}`);
 
         // Bumping passwordRotation is the only thing that changes the password; it reaches the
@@ -78,16 +90,20 @@ export class PostgresServer extends pulumi.ComponentResource {
             administratorLoginPassword: password.result,
             authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
             sku: { name: db.skuName, tier: db.tier },
-            storage: { storageSizeGB: db.storageSizeGB, autoGrow: "Enabled" },
+            storage: { storageSizeGB: args.storageSizeGB, autoGrow: "Enabled" },
             backup: { backupRetentionDays: db.backupRetentionDays, geoRedundantBackup: db.geoRedundantBackup ? "Enabled" : "Disabled" },
-            highAvailability: { mode: db.highAvailability ? "ZoneRedundant" : "Disabled" },
+            highAvailability: { mode: db.highAvailability ? args.highAvailabilityMode : "Disabled" },
             network: placement.access === "vnet"
                 ? { delegatedSubnetResourceId: placement.delegatedSubnetId, privateDnsZoneArmResourceId: placement.privateDnsZoneId, publicNetworkAccess: "Disabled" }
                 : { publicNetworkAccess: "Enabled" },
         }, {
-            ...child,
+            ...named,
             protect: args.protect,
             dependsOn: placement.access === "vnet" ? [placement.privateDnsZoneLink] : [],
+            // An HA failover swaps the primary's and the standby's zones. Both are create-only, so
+            // without this the next refresh plans a replacement of the server (azurerm's docs give
+            // the same advice). Azure picks the zones; the program never asks for particular ones.
+            ignoreChanges: ["availabilityZone", "highAvailability.standbyAvailabilityZone"],
             additionalSecretOutputs: ["administratorLoginPassword"],
             // Zone-redundant HA servers regularly take longer than the default to create.
             customTimeouts: { create: "60m", update: "60m", delete: "30m" },
@@ -97,7 +113,7 @@ export class PostgresServer extends pulumi.ComponentResource {
         // child operation waits for the one before it.
         let previous: pulumi.Resource = server;
         const after = <T extends pulumi.Resource>(make: (o: pulumi.CustomResourceOptions) => T, extra: pulumi.CustomResourceOptions = {}): T => {
-            const created = make({ ...child, ...extra, dependsOn: [previous] });
+            const created = make({ ...named, ...extra, dependsOn: [previous] });
             previous = created;
             return created;
         };
@@ -108,12 +124,15 @@ export class PostgresServer extends pulumi.ComponentResource {
                 ...serverRef, configurationName: parameter.name, value: parameter.value, source: "user-override",
             }, o));
         }
+        const firewallRuleNames: string[] = [];
         if (placement.access === "public" && db.access === "public") {
             for (const rule of allowlistRules(db)) {
+                firewallRuleNames.push(rule.name);
                 after((o) => new dbforpostgresql.FirewallRule(`firewall-${rule.name}`, {
                     ...serverRef, firewallRuleName: rule.name, startIpAddress: rule.startIpAddress, endIpAddress: rule.endIpAddress,
                 }, o));
             }
+            firewallRuleNames.push(NAT_EGRESS_RULE_NAME);
             after((o) => new dbforpostgresql.FirewallRule("firewall-nat-egress", {
                 ...serverRef, firewallRuleName: NAT_EGRESS_RULE_NAME, startIpAddress: placement.natPublicIp, endIpAddress: placement.natPublicIp,
             }, o));
@@ -126,11 +145,12 @@ export class PostgresServer extends pulumi.ComponentResource {
 
         if (db.deleteLock) {
             // Azure-side guard that also stops the portal, the CLI and other tools from deleting the
-            // server. Children inherit it: removing a firewall rule or database needs the lock lifted.
-            new authorization.ManagementLockByScope("server-delete-lock", {
+            // server. Children inherit it (deleting a firewall rule or database is ScopeLocked), so
+            // the lock comes after every child operation: destroy then removes it first.
+            after((o) => new authorization.ManagementLockByScope("server-delete-lock", {
                 scope: server.id, level: "CanNotDelete", lockName: "securepg-cannot-delete",
                 notes: "Managed by securepg (securepg:database.deleteLock). Deleting this server loses its data.",
-            }, { ...child, protect: args.protect });
+            }, o), { protect: args.protect });
         }
 
         this.serverName = server.name;
@@ -138,9 +158,10 @@ export class PostgresServer extends pulumi.ComponentResource {
         this.adminLogin = pulumi.output(db.adminLogin);
         this.adminPassword = pulumi.secret(password.result);
         this.databaseNames = pulumi.output([...db.databases]);
+        this.firewallRuleNames = pulumi.output(firewallRuleNames);
         this.registerOutputs({
             serverName: this.serverName, fqdn: this.fqdn, adminLogin: this.adminLogin,
-            adminPassword: this.adminPassword, databaseNames: this.databaseNames,
+            adminPassword: this.adminPassword, databaseNames: this.databaseNames, firewallRuleNames: this.firewallRuleNames,
         });
     }
 }

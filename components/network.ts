@@ -49,7 +49,9 @@ export class Network extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:network:Network", name, {}, opts);
         const { names, location, tags } = args;
-        const child = { parent: this };
+        // Every resource here has a fixed name, and azure-native refuses to create one that exists:
+        // a replacement must delete the old resource before it creates the new one.
+        const child = { parent: this, deleteBeforeReplace: true };
 
         const group = new resources.ResourceGroup("resource-group", {
             resourceGroupName: names.resourceGroup, location, tags,
@@ -108,10 +110,12 @@ export class Network extends pulumi.ComponentResource {
             const zone = new privatedns.PrivateZone("private-dns-zone", {
                 privateZoneName: names.privateDnsZone, resourceGroupName, location: "Global", tags,
             }, child);
+            // The link waits for the delegated subnet, so `pulumi destroy` deletes the server, then the
+            // link, then the subnet. Deleted together, Azure answers InUseSubnetCannotBeDeleted.
             const link = new privatedns.VirtualNetworkLink("private-dns-zone-link", {
                 virtualNetworkLinkName: names.privateDnsZoneLink, privateZoneName: zone.name, resourceGroupName,
                 location: "Global", virtualNetwork: { id: vnet.id }, registrationEnabled: false, tags,
-            }, child);
+            }, { ...child, dependsOn: [databaseSubnet] });
             this.privateAccess = { delegatedSubnetId: databaseSubnet.id, privateDnsZoneId: zone.id, privateDnsZoneLink: link };
         }
 
@@ -135,6 +139,6 @@ export class Network extends pulumi.ComponentResource {
         tags: Record<string, string>, rules: NsgRule[]): network.NetworkSecurityGroup {
         return new network.NetworkSecurityGroup(logicalName, {
             networkSecurityGroupName: azureName, resourceGroupName, location, tags, securityRules: rules,
-        }, { parent: this });
+        }, { parent: this, deleteBeforeReplace: true });
     }
 }

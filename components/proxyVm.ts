@@ -63,7 +63,7 @@ export class ProxyVm extends pulumi.ComponentResource {
                 privateIPAddress: privateIp,
                 privateIPAddressVersion: "IPv4",
             }],
-        }, child);
+        }, { ...child, deleteBeforeReplace: true });
 
         this.userData = pulumi.output(args.serverFqdn).apply((fqdn) => proxyUserData(config, fqdn));
         new compute.VirtualMachine("proxy-vm", {

@@ -2,13 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
 import { pemToAzureCertData } from "../lib/certs";
+import { generationForNewGateway } from "../lib/lifecycle";
 import type { ResourceNames } from "../lib/naming";
-import type { VpnConfig, VpnGatewaySku } from "../stacks/types";
-
-/** Generation2 is documented for VpnGw2AZ and up; VpnGw1AZ stays on Generation1. */
-export function vpnGatewayGeneration(sku: VpnGatewaySku): "Generation1" | "Generation2" {
-    return sku === "VpnGw1AZ" ? "Generation1" : "Generation2";
-}
+import type { VpnConfig } from "../stacks/types";
 
 const HOURS_PER_DAY = 24;
 const ROOT_VALIDITY_HOURS = 10 * 365 * HOURS_PER_DAY;
@@ -27,6 +23,8 @@ export interface VpnGatewayArgs {
     /** The subnet named exactly GatewaySubnet. */
     readonly gatewaySubnetId: pulumi.Input<string>;
     readonly vpn: VpnConfig;
+    /** Zones of the gateway's public IP: all three where the region has zones, none (regional) elsewhere. */
+    readonly publicIpZones: string[] | undefined;
     /** Used in certificate subjects, e.g. "securepg-dev". */
     readonly subjectPrefix: string;
     readonly tags: Record<string, string>;
@@ -44,6 +42,8 @@ export class VpnGateway extends pulumi.ComponentResource {
     public readonly activeRootCertificatePem: pulumi.Output<string>;
     /** Secret: client certificate and key for every name in `securepg:vpn.clients`. */
     public readonly clientCredentials: pulumi.Output<Record<string, VpnClientCredentials>>;
+    /** The SKU and the generation Azure reports (it migrates gateways to Generation2 itself). */
+    public readonly deployed: pulumi.Output<{ sku: string; generation: string }>;
 
     constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:vpn:VpnGateway", name, {}, opts);
@@ -82,21 +82,26 @@ export class VpnGateway extends pulumi.ComponentResource {
             return { clientName, key, cert };
         });
 
-        // Basic public IPs are refused on VPN gateways; zone-redundant Standard is what AZ SKUs need.
+        // Fixed names: azure-native refuses to create a resource that exists, so replacements go
+        // delete-first.
+        const named = { parent: this, deleteBeforeReplace: true };
+        // Basic public IPs are refused on VPN gateways. AZ SKUs need a zone-redundant Standard IP
+        // where the region has zones; where it has none, Azure deploys them regionally and refuses
+        // zones on the IP (LocationNotSupportAvailabilityZones).
         const publicIp = new network.PublicIPAddress("vpn-public-ip", {
             publicIpAddressName: names.vpnPublicIp, resourceGroupName, location, tags,
             sku: { name: "Standard", tier: "Regional" },
             publicIPAllocationMethod: "Static",
             publicIPAddressVersion: "IPv4",
-            zones: ["1", "2", "3"],
-        }, child);
+            ...(args.publicIpZones ? { zones: args.publicIpZones } : {}),
+        }, named);
 
         const gateway = new network.VirtualNetworkGateway("vpn-gateway", {
             virtualNetworkGatewayName: names.vpnGateway, resourceGroupName, location, tags,
             gatewayType: "Vpn",
             vpnType: "RouteBased",
             sku: { name: vpn.sku, tier: vpn.sku },
-            vpnGatewayGeneration: vpnGatewayGeneration(vpn.sku),
+            vpnGatewayGeneration: generationForNewGateway(vpn.sku),
             activeActive: false,
             enableBgp: false,
             ipConfigurations: [{
@@ -115,7 +120,10 @@ export class VpnGateway extends pulumi.ComponentResource {
                 })),
             },
         }, {
-            ...child,
+            ...named,
+            // The generation is chosen at creation only: Azure cannot change it in place, and it
+            // migrates gateways to Generation2 itself; a SKU change must not flip it either.
+            ignoreChanges: ["vpnGatewayGeneration"],
             // Gateways take 30-45 minutes; shorter client timeouts lose the operation from state.
             customTimeouts: { create: "75m", update: "75m", delete: "75m" },
         });
@@ -124,6 +132,9 @@ export class VpnGateway extends pulumi.ComponentResource {
         this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
             .apply((entries) => Object.fromEntries(entries));
         this.activeRootCertificatePem = signer.cert.certPem;
+        this.deployed = pulumi.all([gateway.sku, gateway.vpnGatewayGeneration]).apply(([sku, generation]) => ({
+            sku: sku?.name ?? vpn.sku, generation: generation ?? generationForNewGateway(vpn.sku),
+        }));
         this.clientCredentials = pulumi.secret(pulumi.all(clients.map(({ clientName, key, cert }) =>
             pulumi.all([cert.certPem, key.privateKeyPem]).apply(([certificatePem, privateKeyPem]) => [clientName, { certificatePem, privateKeyPem }] as const),
         )).apply((entries) => Object.fromEntries(entries)));
@@ -132,6 +143,7 @@ export class VpnGateway extends pulumi.ComponentResource {
             rootCertificatePems: this.rootCertificatePems,
             activeRootCertificatePem: this.activeRootCertificatePem,
             clientCredentials: this.clientCredentials,
+            deployed: this.deployed,
         });
     }
 }

@@ -35,26 +35,77 @@ export function slug(text: string): string {
     return text.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
 }
 
+/**
+ * Azure's length limits for the names this program makes
+ * (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
+ */
+export const NAME_LIMITS = {
+    resourceGroup: 90,
+    virtualNetwork: 64,
+    subnet: 80,
+    networkSecurityGroup: 80,
+    natGateway: 80,
+    publicIp: 80,
+    virtualNetworkGateway: 80,
+    networkInterface: 80,
+    disk: 80,
+    virtualNetworkLink: 80,
+    /** Linux VM names and computer names (Windows would be 15). */
+    linuxVirtualMachine: 64,
+    /** Flexible Server: 3-63 characters; it is also the first label of the server's FQDN. */
+    flexibleServer: 63,
+    /** One DNS label (the private zone's first label). */
+    dnsLabel: 63,
+} as const;
+
+/** Length of the random suffix that makes a generated server name globally unique. */
+export const SERVER_SUFFIX_LENGTH = 6;
+
+/** A short, stable digest of `text` (FNV-1a, 32 bits, hex). */
+function digest(text: string): string {
+    let hash = 0x811c9dc5;
+    for (const char of Buffer.from(text, "utf8")) {
+        hash = Math.imul(hash ^ char, 0x01000193) >>> 0;
+    }
+    return hash.toString(16).padStart(8, "0");
+}
+
+/**
+ * `name` when it fits in `max` characters; otherwise its first characters plus a digest of the whole
+ * name, so long stack names give names Azure accepts, the same ones on every run, and different
+ * ones for stacks that only differ at the end. Names that fit are never touched: existing stacks
+ * keep their resources.
+ */
+export function fitName(name: string, max: number): string {
+    if (name.length <= max) {
+        return name;
+    }
+    const tag = digest(name);
+    const head = name.slice(0, max - tag.length - 1).replace(/[-._]+$/, "");
+    return `${head}-${tag}`;
+}
+
 export function resourceNames(project: string, stack: string): ResourceNames {
     const base = `${slug(project)}-${slug(stack)}`;
+    const L = NAME_LIMITS;
     return {
-        resourceGroup: `rg-${base}`,
-        virtualNetwork: `vnet-${base}`,
+        resourceGroup: fitName(`rg-${base}`, L.resourceGroup),
+        virtualNetwork: fitName(`vnet-${base}`, L.virtualNetwork),
         gatewaySubnet: GATEWAY_SUBNET_NAME,
-        proxySubnet: `snet-${base}-proxy`,
-        databaseSubnet: `snet-${base}-psql`,
-        proxyNsg: `nsg-${base}-proxy`,
-        databaseNsg: `nsg-${base}-psql`,
-        natGateway: `ng-${base}`,
-        natPublicIp: `pip-${base}-ng`,
-        privateDnsZone: `${base}.${POSTGRES_PRIVATE_DNS_SUFFIX}`,
-        privateDnsZoneLink: `vnetlink-${base}`,
-        vpnGateway: `vgw-${base}`,
-        vpnPublicIp: `pip-${base}-vgw`,
-        proxyVm: `vm-${base}-proxy`,
-        proxyNic: `nic-${base}-proxy`,
-        proxyOsDisk: `osdisk-${base}-proxy`,
-        serverPrefix: `psql-${base}`,
+        proxySubnet: fitName(`snet-${base}-proxy`, L.subnet),
+        databaseSubnet: fitName(`snet-${base}-psql`, L.subnet),
+        proxyNsg: fitName(`nsg-${base}-proxy`, L.networkSecurityGroup),
+        databaseNsg: fitName(`nsg-${base}-psql`, L.networkSecurityGroup),
+        natGateway: fitName(`ng-${base}`, L.natGateway),
+        natPublicIp: fitName(`pip-${base}-ng`, L.publicIp),
+        privateDnsZone: `${fitName(base, L.dnsLabel)}.${POSTGRES_PRIVATE_DNS_SUFFIX}`,
+        privateDnsZoneLink: fitName(`vnetlink-${base}`, L.virtualNetworkLink),
+        vpnGateway: fitName(`vgw-${base}`, L.virtualNetworkGateway),
+        vpnPublicIp: fitName(`pip-${base}-vgw`, L.publicIp),
+        proxyVm: fitName(`vm-${base}-proxy`, L.linuxVirtualMachine),
+        proxyNic: fitName(`nic-${base}-proxy`, L.networkInterface),
+        proxyOsDisk: fitName(`osdisk-${base}-proxy`, L.disk),
+        serverPrefix: fitName(`psql-${base}`, L.flexibleServer - SERVER_SUFFIX_LENGTH - 1),
     };
 }
 

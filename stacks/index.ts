@@ -4,7 +4,8 @@
  */
 import type { z } from "zod";
 import { contains, nthSubnet, overlaps, type Ipv4Cidr } from "../lib/cidr";
-import { privateZoneConflict, resourceNames } from "../lib/naming";
+import { privateZoneConflict, resourceNames, slug } from "../lib/naming";
+import { closestRegions, REGION_LIST_SOURCE, regionZones, zonePlan } from "../lib/regions";
 import { ENVIRONMENT_DEFAULTS, type RawSections } from "./defaults";
 import { databaseFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
 import type {
@@ -199,6 +200,15 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     const location = rawLocation === undefined
         ? collector.add("azure-native:location", "is not set; run `pulumi config set azure-native:location <region>` (e.g. westeurope)")
         : collector.check("azure-native:location", topLevelFields.location, rawLocation);
+    if (location !== undefined && regionZones(location) === "unknown") {
+        collector.add("azure-native:location", `${location} is not an Azure region securepg knows (did you mean ${closestRegions(location).join(", ")}?). ` +
+            `Zonal resources depend on whether a region has availability zones; a new region goes into lib/regions.ts, from ${REGION_LIST_SOURCE}`);
+    }
+    for (const [what, name] of [["project", raw.project], ["stack", raw.stack]] as const) {
+        if (slug(name) === "") {
+            collector.add(`(${what} name)`, `${JSON.stringify(name)} has no letters or digits to build Azure resource names from; use another ${what} name`);
+        }
+    }
     const environment = environmentFor(collector, raw.stack, parseScalar(values[`${ns}:environment`]));
     const defaults = ENVIRONMENT_DEFAULTS[environment ?? "prod"];
     const explicitProtect = values[`${ns}:protect`];
@@ -283,6 +293,16 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         collector.warnings.push(`${ns}:vpn.clients is empty: no VPN client certificate will be issued`);
     }
 
+    const zones = zonePlan(location ?? "");
+    if (location !== undefined && regionZones(location) === "no-zones") {
+        collector.warnings.push(
+            `azure-native:location ${location} has no availability zones: the VPN gateway (an AZ SKU, which Azure deploys regionally there) gets a regional public IP with no zones` +
+            (db.highAvailability === true ? ", and securepg:database.highAvailability is planned as SameZone HA (zone-redundant HA needs zones)" : ""),
+        );
+    } else if (db.highAvailability === true && zones.highAvailabilityMode === "SameZone") {
+        collector.warnings.push(`securepg:database.highAvailability: Flexible Server offers no zone-redundant HA in ${location}; planned as SameZone HA`);
+    }
+
     if (collector.problems.length > 0) {
         throw new StackConfigError(collector.problems);
     }
@@ -303,6 +323,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         stack: raw.stack,
         environment: environment!,
         location: location!,
+        zones,
         protect: protect!,
         network: net as NetworkConfig,
         database,

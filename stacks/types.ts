@@ -1,5 +1,6 @@
 /** The validated, fully defaulted configuration of one stack. Every component reads only this. */
 import type { Ipv4Cidr } from "../lib/cidr";
+import type { ZonePlan } from "../lib/regions";
 
 export type Environment = "dev" | "prod";
 
@@ -93,6 +94,8 @@ export interface StackConfig {
     readonly stack: string;
     readonly environment: Environment;
     readonly location: string;
+    /** How zonal resources are planned in this region (zone-redundant where the region has zones). */
+    readonly zones: ZonePlan;
     /** Pulumi `protect` on stateful resources (resource group, server, databases, DNS zone). */
     readonly protect: boolean;
     readonly network: NetworkConfig;

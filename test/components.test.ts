@@ -41,7 +41,7 @@ describe("components", () => {
     it("PostgresServer in public placement", async () => {
         const db = { ...config.database, access: "public" as const, allowedIpRanges: [], allowAzureServices: false };
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const server = new PostgresServer("database", { location: "westeurope", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags });
+            const server = new PostgresServer("database", { location: "westeurope", storageSizeGB: 32, highAvailabilityMode: "ZoneRedundant", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags });
             return { fqdn: server.fqdn, password: server.adminPassword, secret: pulumi.output(pulumi.isSecret(server.adminPassword)) };
         });
         assertComponent(run, "securepg:database:PostgresServer");
@@ -53,7 +53,7 @@ describe("components", () => {
 
     it("VpnGateway", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, subjectPrefix: "securepg-dev", tags });
+            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", tags });
             return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems };
         });
         assertComponent(run, "securepg:vpn:VpnGateway");

@@ -43,11 +43,34 @@ describe("changes that replace the server", () => {
         });
     }
 
-    it("goes ahead on prod when allowReplace is set, with a warning", async () => {
-        const previousOutputs = { databaseIdentity: await deployedIdentity("prod", prod.config) };
-        const run = await runProgram({ stack: "prod", config: withDatabase(prod.config, { access: "public", allowReplace: true }), previousOutputs });
+    it("refuses allowReplace while the deployed server is still protected, and says how to lift it first", async () => {
+        const previousOutputs = { databaseIdentity: await deployedIdentity("prod", prod.config), protection: { protect: true, deleteLock: true } };
+        const config = withSections(prod.config, { database: { access: "public", allowReplace: true } });
+        const run = await runProgram({ stack: "prod", config: { ...config, "securepg:protect": "false" }, previousOutputs });
+        assert.ok(run.error, "a replacement of a protected server would stop halfway");
+        assert.match(run.error.message, /still has Pulumi protect and the CanNotDelete lock/);
+        assert.match(run.error.message, /1\. run `pulumi up` with securepg:protect false and securepg:database\.deleteLock false and these settings still at their previous values/);
+        assert.match(run.error.message, /2\. run `pulumi up` with the new values and securepg:database\.allowReplace true/);
+        assert.equal(run.resources.length, 0);
+    });
+
+    it("goes ahead on prod with allowReplace once an earlier update lifted protect and the lock, with a warning", async () => {
+        const previousOutputs = { databaseIdentity: await deployedIdentity("prod", prod.config), protection: { protect: false, deleteLock: false } };
+        const config = { ...withDatabase(prod.config, { access: "public", allowReplace: true, deleteLock: false }), "securepg:protect": "false" };
+        const run = await runProgram({ stack: "prod", config, previousOutputs });
         assert.equal(run.error, undefined, run.error?.message);
         assert.ok(run.warnings.some((w) => w.includes("securepg:database.access") && w.includes("allowReplace")));
+        assert.ok(run.resources.every((r) => !r.protect), "nothing protected: the replacement can delete the old server");
+        assert.equal(ofType(run, LOCK).length, 0);
+    });
+
+    it("also refuses a dev replacement while the deployed server is protected", async () => {
+        const previousOutputs = { databaseIdentity: await deployedIdentity("dev", dev.config), protection: { protect: true, deleteLock: false } };
+        const run = await runProgram({ stack: "dev", config: withDatabase(dev.config, { access: "public" }), previousOutputs });
+        assert.ok(run.error);
+        assert.match(run.error.message, /still has Pulumi protect,/);
+        assert.match(run.error.message, /with securepg:protect false and these settings/);
+        assert.doesNotMatch(run.error.message, /allowReplace/, "dev needs no allowReplace");
     });
 
     it("only warns on dev", async () => {

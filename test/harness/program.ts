@@ -27,12 +27,16 @@ export interface RegisteredResource {
     readonly protect: boolean;
     readonly ignoreChanges: string[];
     readonly replaceOnChanges: string[];
+    /** A replacement deletes the old resource first (needed whenever the name stays the same). */
+    readonly deleteBeforeReplace: boolean;
     readonly additionalSecretOutputs: string[];
     readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
 }
 
 export interface ProgramRun {
     readonly resources: RegisteredResource[];
+    /** Invokes (data-source reads) the program made, in order. */
+    readonly invokes: ReadonlyArray<{ token: string; args: Record<string, unknown> }>;
     /** The module's exports, resolved; secrets are unwrapped here and listed in `secretExports`. */
     readonly outputs: Record<string, unknown>;
     readonly secretExports: Set<string>;
@@ -47,6 +51,22 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
 
 export function unwrapSecret(value: unknown): unknown {
     return isSecretValue(value) ? value.value : value;
+}
+
+/** A deep copy with every secret unwrapped: what the provider sends to Azure. */
+export function plainInputs(value: unknown): unknown {
+    const plain = unwrapSecret(value);
+    if (Array.isArray(plain)) {
+        return plain.map(plainInputs);
+    }
+    if (plain !== null && typeof plain === "object") {
+        return Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, plainInputs(v)]));
+    }
+    return plain;
+}
+
+function grpcError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
 }
 
 function secret(value: unknown) {
@@ -64,6 +84,10 @@ function azureName(type: string, inputs: Record<string, any>, logicalName: strin
 let ipCounter = 0;
 /** Outputs of "the previous deployment", returned to the program's StackReference to itself. */
 let previousOutputs: Record<string, unknown> = {};
+/** The server as Azure reports it now (`getServer`); undefined: no such server. */
+let liveServer: Record<string, unknown> | undefined;
+/** Every invoke the program made, with its arguments. */
+let invokes: Array<{ token: string; args: Record<string, unknown> }> = [];
 
 /** Mock provider: echoes inputs and fills in the outputs the program reads. */
 export const mocks: pulumi.runtime.Mocks = {
@@ -111,7 +135,18 @@ export const mocks: pulumi.runtime.Mocks = {
         }
         return { id, state };
     },
-    call() {
+    call(args) {
+        invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+        if (args.token === "azure-native:dbforpostgresql:getServer") {
+            // The engine hands a provider's invoke failure to the program as a gRPC error's details.
+            if (!liveServer) {
+                throw grpcError(`ResourceNotFound: The Resource 'Microsoft.DBforPostgreSQL/flexibleServers/${String(args.inputs.serverName)}' under resource group '${String(args.inputs.resourceGroupName)}' was not found.`);
+            }
+            if (typeof liveServer.throws === "string") {
+                throw grpcError(liveServer.throws);
+            }
+            return { name: args.inputs.serverName, ...liveServer };
+        }
         return {};
     },
 };
@@ -138,6 +173,8 @@ export interface RunOptions {
     readonly secretKeys?: string[];
     /** Stack outputs of an earlier deployment of this stack (none: a new stack). */
     readonly previousOutputs?: Record<string, unknown>;
+    /** What Azure's `getServer` returns for the deployed server (none: it does not exist; `throws`: that error). */
+    readonly liveServer?: Record<string, unknown>;
 }
 
 /**
@@ -160,6 +197,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
 export async function runUnderMocks(options: RunOptions, body: () => Promise<Record<string, unknown>>): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
     previousOutputs = options.previousOutputs ?? {};
+    liveServer = options.liveServer;
+    invokes = [];
     await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false, "organization");
     const monitor = pulumi.runtime.getMonitor() as any;
     const resources: RegisteredResource[] = [];
@@ -172,6 +211,7 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
             type: req.getType(), name: req.getName(), urn: "", custom: req.getCustom(), inputs: {} as Record<string, any>,
             parent: req.getParent(), dependencies: req.getDependenciesList(), protect: req.getProtect() === true,
             ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
+            deleteBeforeReplace: req.getDeletebeforereplace() === true,
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
         };
@@ -216,7 +256,7 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
         quiet = pending === 0 ? quiet + 1 : 0;
     }
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
-    return { resources, outputs, secretExports, warnings, error };
+    return { resources, invokes, outputs, secretExports, warnings, error };
 }
 
 /** Helpers for assertions. */

@@ -1,0 +1,632 @@
+/**
+ * What Azure refuses although the azure-native types and Pulumi's mocks accept it: one rule per
+ * documented restriction, each citing where Azure documents it. Every resource the program
+ * registers must pass them (see test/azureRules.test.ts, which also breaks each rule on purpose).
+ *
+ * Rules read plain request data (the inputs the provider would send, plus the resource options
+ * that decide how a replacement is carried out). A value that is not known yet (during preview) is
+ * never a violation: rules only judge strings, numbers and lists they can read.
+ */
+import { FIREWALL_RULE_NAME_PATTERN } from "./firewall";
+import { GENERATION_SKUS, type GatewayGeneration } from "./lifecycle";
+import { NAME_LIMITS, POSTGRES_PUBLIC_DNS_SUFFIX } from "./naming";
+import { POSTGRES_NO_ZONE_REDUNDANT_HA, regionZones } from "./regions";
+
+export interface RequestResource {
+    /** Type token, e.g. `azure-native:network:NetworkSecurityGroup` (API-version modules allowed). */
+    readonly type: string;
+    /** Pulumi's logical name, for messages. */
+    readonly name: string;
+    /** Inputs as the provider receives them, secrets unwrapped. */
+    readonly inputs: Record<string, unknown>;
+    readonly deleteBeforeReplace?: boolean;
+}
+
+export interface RuleContext {
+    /** Every resource of the deployment, for rules that look across resources. */
+    readonly resources: readonly RequestResource[];
+}
+
+export interface AzureRule {
+    readonly id: string;
+    /** What Azure enforces, in one sentence. */
+    readonly description: string;
+    /** Where Azure documents it (Microsoft Learn, the REST API spec, an issue with a maintainer's answer). */
+    readonly source: string;
+    /** Resource kinds the rule reads; `*` for all. */
+    readonly appliesTo: readonly string[] | "*";
+    check(resource: RequestResource, context: RuleContext): string[];
+}
+
+export interface Violation {
+    readonly rule: string;
+    readonly resource: string;
+    readonly message: string;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reading plain request data
+// ------------------------------------------------------------------------------------------------
+
+type Data = Record<string, unknown>;
+const obj = (v: unknown): Data => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Data) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+/** `azure-native:network/v20240301:Subnet` → `azure-native:network:Subnet`. */
+export function kindOf(type: string): string {
+    return type.replace(/^(azure-native:[A-Za-z0-9]+)\/v\d{8}(?:preview)?:/, "$1:");
+}
+
+const K = {
+    resourceGroup: "azure-native:resources:ResourceGroup",
+    vnet: "azure-native:network:VirtualNetwork",
+    subnet: "azure-native:network:Subnet",
+    nsg: "azure-native:network:NetworkSecurityGroup",
+    securityRule: "azure-native:network:SecurityRule",
+    nat: "azure-native:network:NatGateway",
+    pip: "azure-native:network:PublicIPAddress",
+    gateway: "azure-native:network:VirtualNetworkGateway",
+    localGateway: "azure-native:network:LocalNetworkGateway",
+    nic: "azure-native:network:NetworkInterface",
+    zone: "azure-native:privatedns:PrivateZone",
+    zoneLink: "azure-native:privatedns:VirtualNetworkLink",
+    vm: "azure-native:compute:VirtualMachine",
+    server: "azure-native:dbforpostgresql:Server",
+    firewallRule: "azure-native:dbforpostgresql:FirewallRule",
+    database: "azure-native:dbforpostgresql:Database",
+    lock: "azure-native:authorization:ManagementLockByScope",
+} as const;
+
+/** The last segment of an ARM id (or of the mocks' stand-in ids): the referenced resource's name. */
+const lastSegment = (id: unknown) => str(id)?.split("/").pop();
+
+function referenced(context: RuleContext, kind: string, id: unknown, nameField: string): RequestResource | undefined {
+    const name = lastSegment(id);
+    return name === undefined ? undefined : context.resources.find((r) => kindOf(r.type) === kind && r.inputs[nameField] === name);
+}
+
+function locationOf(resource: RequestResource, context: RuleContext): string | undefined {
+    const own = str(resource.inputs.location);
+    if (own && own.toLowerCase() !== "global") {
+        return own;
+    }
+    // Child resources (subnets, databases) live where their resource group does.
+    return str(context.resources.find((r) => kindOf(r.type) === K.resourceGroup)?.inputs.location);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Names
+// ------------------------------------------------------------------------------------------------
+
+interface NameRule {
+    readonly field: string;
+    readonly min: number;
+    readonly max: number;
+    readonly pattern: RegExp;
+    readonly rule: string;
+}
+
+/** Letters, digits, `_`, `.`, `-`; starting with a letter or digit, ending with one or `_`. */
+const NETWORK_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+const NETWORK_NAME_RULE = "letters, digits, _ . -, starting with a letter or digit and ending with a letter, digit or _";
+
+const NAME_RULES: Record<string, NameRule> = {
+    [K.resourceGroup]: { field: "resourceGroupName", min: 1, max: NAME_LIMITS.resourceGroup, pattern: /^[-\w.()]*[-\w()]$/, rule: "letters, digits, _ . - ( ), not ending with ." },
+    [K.vnet]: { field: "virtualNetworkName", min: 2, max: NAME_LIMITS.virtualNetwork, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.subnet]: { field: "subnetName", min: 1, max: NAME_LIMITS.subnet, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.nsg]: { field: "networkSecurityGroupName", min: 1, max: NAME_LIMITS.networkSecurityGroup, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.nat]: { field: "natGatewayName", min: 1, max: NAME_LIMITS.natGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.pip]: { field: "publicIpAddressName", min: 1, max: NAME_LIMITS.publicIp, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.gateway]: { field: "virtualNetworkGatewayName", min: 1, max: NAME_LIMITS.virtualNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.localGateway]: { field: "localNetworkGatewayName", min: 1, max: NAME_LIMITS.virtualNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.nic]: { field: "networkInterfaceName", min: 1, max: NAME_LIMITS.networkInterface, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.zoneLink]: { field: "virtualNetworkLinkName", min: 1, max: NAME_LIMITS.virtualNetworkLink, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.vm]: { field: "vmName", min: 1, max: NAME_LIMITS.linuxVirtualMachine, pattern: /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, rule: "letters, digits, . and -, not starting with _ nor ending with . or -" },
+    // REST API 2025-08-01 (the version azure-native 3.x uses) and the Azure CLI.
+    [K.server]: { field: "serverName", min: 3, max: NAME_LIMITS.flexibleServer, pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/, rule: "lowercase letters, digits and single hyphens, not at either end" },
+    [K.firewallRule]: { field: "firewallRuleName", min: 1, max: 80, pattern: FIREWALL_RULE_NAME_PATTERN, rule: "letters, digits, - and _ (no periods), not ending with -" },
+    [K.database]: { field: "databaseName", min: 1, max: 63, pattern: /^[a-zA-Z_][\w-]{0,62}$/, rule: "letters, digits, _ and -, starting with a letter or _" },
+    [K.lock]: { field: "lockName", min: 1, max: 90, pattern: /^[^<>*%&:\\?+/]*[^<>*%&:\\?+/. ]$/, rule: "no < > * % & : \\ ? + /, not ending with . or a space" },
+};
+
+function checkName(value: unknown, rule: NameRule, what: string): string[] {
+    const name = str(value);
+    if (name === undefined) {
+        return [];
+    }
+    const problems: string[] = [];
+    if (name.length < rule.min || name.length > rule.max) {
+        problems.push(`${what} ${JSON.stringify(name)} is ${name.length} characters; Azure allows ${rule.min}-${rule.max}`);
+    }
+    if (!rule.pattern.test(name)) {
+        problems.push(`${what} ${JSON.stringify(name)} breaks Azure's naming rule: ${rule.rule}`);
+    }
+    return problems;
+}
+
+function checkResourceNames(resource: RequestResource): string[] {
+    const kind = kindOf(resource.type);
+    const problems: string[] = [];
+    const rule = NAME_RULES[kind];
+    if (rule) {
+        problems.push(...checkName(resource.inputs[rule.field], rule, rule.field));
+    }
+    if (kind === K.vm) {
+        const os = obj(resource.inputs.osProfile);
+        problems.push(...checkName(os.computerName, { field: "computerName", min: 1, max: NAME_LIMITS.linuxVirtualMachine, pattern: /^(?![0-9]+$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, rule: "a host name: letters, digits and -, not only digits" }, "osProfile.computerName"));
+        problems.push(...checkName(obj(obj(resource.inputs.storageProfile).osDisk).name, { field: "name", min: 1, max: NAME_LIMITS.disk, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE }, "storageProfile.osDisk.name"));
+    }
+    if (kind === K.zone) {
+        const zone = str(resource.inputs.privateZoneName);
+        if (zone !== undefined) {
+            const labels = zone.split(".");
+            if (zone.length > 253 || labels.length < 2 || labels.some((l) => l.length === 0 || l.length > NAME_LIMITS.dnsLabel || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(l))) {
+                problems.push(`privateZoneName ${JSON.stringify(zone)} is not a DNS name of labels of 1-63 letters, digits and hyphens (253 at most)`);
+            }
+        }
+    }
+    return problems;
+}
+
+// ------------------------------------------------------------------------------------------------
+// NSG rules
+// ------------------------------------------------------------------------------------------------
+
+const RULE_FIELDS = [
+    ["sourceAddressPrefix", "sourceAddressPrefixes"],
+    ["destinationAddressPrefix", "destinationAddressPrefixes"],
+    ["sourcePortRange", "sourcePortRanges"],
+    ["destinationPortRange", "destinationPortRanges"],
+] as const;
+
+function securityRulesOf(resource: RequestResource): Data[] {
+    const kind = kindOf(resource.type);
+    if (kind === K.nsg) {
+        return arr(resource.inputs.securityRules).map(obj);
+    }
+    return kind === K.securityRule ? [resource.inputs] : [];
+}
+
+function checkRuleFieldForms(r: Data): string[] {
+    const label = `security rule ${str(r.name) ?? "(unnamed)"}`;
+    const problems: string[] = [];
+    for (const [singular, plural] of RULE_FIELDS) {
+        const one = r[singular];
+        const many = r[plural];
+        const hasOne = typeof one === "string" && one !== "";
+        const hasMany = Array.isArray(many) && many.length > 0;
+        if (hasOne && hasMany) {
+            problems.push(`${label} sets both ${singular} and ${plural}; Azure takes one or the other`);
+        }
+        if (!hasOne && !hasMany && one === undefined && many === undefined) {
+            problems.push(`${label} sets neither ${singular} nor ${plural}`);
+        }
+        if (Array.isArray(many) && many.includes("*")) {
+            problems.push(`${label} lists "*" in ${plural}; Azure accepts "*" only in ${singular} (SecurityRuleInvalidPortRange / invalid prefix)`);
+        }
+    }
+    return problems;
+}
+
+function checkRuleLimits(rules: Data[]): string[] {
+    const problems: string[] = [];
+    const seen = new Map<string, string>();
+    for (const r of rules) {
+        const name = str(r.name) ?? "(unnamed)";
+        const priority = num(r.priority);
+        if (priority !== undefined && (!Number.isInteger(priority) || priority < 100 || priority > 4096)) {
+            problems.push(`security rule ${name} has priority ${priority}; Azure allows 100-4096`);
+        }
+        const direction = str(r.direction);
+        if (priority !== undefined && direction !== undefined) {
+            const key = `${direction}/${priority}`;
+            if (seen.has(key)) {
+                problems.push(`security rules ${seen.get(key)} and ${name} share ${direction} priority ${priority}; Azure requires unique priorities per direction`);
+            }
+            seen.set(key, name);
+        }
+        if (str(r.name) !== undefined && (name.length > 80 || !/^\w(?:[\w.-]*\w)?$/.test(name))) {
+            problems.push(`security rule name ${JSON.stringify(name)}: Azure allows up to 80 word characters, . and -, starting and ending with a word character`);
+        }
+        const description = str(r.description);
+        if (description !== undefined && description.length > 140) {
+            problems.push(`security rule ${name} has a description of ${description.length} characters; Azure allows 140`);
+        }
+    }
+    return problems;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Zones
+// ------------------------------------------------------------------------------------------------
+
+function checkZones(resource: RequestResource, context: RuleContext): string[] {
+    const location = locationOf(resource, context);
+    if (!location) {
+        return [];
+    }
+    const zonal = regionZones(location) === "zones";
+    const kind = kindOf(resource.type);
+    const problems: string[] = [];
+    const zones = arr(resource.inputs.zones);
+    if (!zonal && zones.length > 0) {
+        problems.push(`zones ${JSON.stringify(zones)} in ${location}, a region without availability zones (LocationNotSupportAvailabilityZones)`);
+    }
+    if (kind === K.server) {
+        const mode = str(obj(resource.inputs.highAvailability).mode);
+        if (mode === "ZoneRedundant" && (!zonal || POSTGRES_NO_ZONE_REDUNDANT_HA.includes(location))) {
+            problems.push(`highAvailability.mode ZoneRedundant in ${location}, where Flexible Server offers only SameZone HA`);
+        }
+        const zone = str(resource.inputs.availabilityZone);
+        if (!zonal && zone) {
+            problems.push(`availabilityZone ${zone} in ${location}, a region without availability zones`);
+        }
+    }
+    if (kind === K.gateway && zonal && /AZ$/.test(str(obj(resource.inputs.sku).name) ?? "")) {
+        for (const config of arr(resource.inputs.ipConfigurations).map(obj)) {
+            const ip = referenced(context, K.pip, obj(config.publicIPAddress).id, "publicIpAddressName");
+            if (ip && arr(ip.inputs.zones).length === 0) {
+                problems.push(`public IP ${str(ip.inputs.publicIpAddressName)} has no zones; an AZ gateway SKU in a region with zones needs zone-redundant IPs (VmssVpnGatewayPublicIpsMustHaveZonesConfigured)`);
+            }
+        }
+    }
+    return problems;
+}
+
+// ------------------------------------------------------------------------------------------------
+// VPN gateway
+// ------------------------------------------------------------------------------------------------
+
+function checkGateway(resource: RequestResource, context: RuleContext): string[] {
+    const g = resource.inputs;
+    const problems: string[] = [];
+    const sku = obj(g.sku);
+    const name = str(sku.name);
+    if (name !== undefined && str(sku.tier) !== undefined && sku.tier !== name) {
+        problems.push(`sku.tier ${String(sku.tier)} differs from sku.name ${name}; a VPN gateway's tier is its SKU name`);
+    }
+    if (name === "Basic") {
+        problems.push("the Basic SKU has no OpenVPN, IKEv2 or Entra ID and needs a retired Basic public IP");
+    } else if (name !== undefined && /^VpnGw[1-5]$/.test(name)) {
+        problems.push(`${name} is a non-zonal SKU Azure no longer creates; use ${name}AZ`);
+    }
+    const generation = str(g.vpnGatewayGeneration) as GatewayGeneration | undefined;
+    if (name !== undefined && generation && GENERATION_SKUS[generation] && !GENERATION_SKUS[generation].includes(name)) {
+        problems.push(`${name} is not offered in ${generation} (offered: ${GENERATION_SKUS[generation].join(", ")})`);
+    }
+    const configs = arr(g.ipConfigurations).map(obj);
+    const expected = g.activeActive === true ? 2 : 1;
+    if (Array.isArray(g.ipConfigurations) && configs.length < expected) {
+        problems.push(`${configs.length} IP configuration(s); ${g.activeActive === true ? "an active-active" : "a"} gateway needs ${expected}`);
+    }
+    for (const config of configs) {
+        const subnet = lastSegment(obj(config.subnet).id);
+        if (subnet !== undefined && subnet !== "GatewaySubnet") {
+            problems.push(`ipConfigurations use subnet ${subnet}; a gateway must sit in the subnet named exactly GatewaySubnet`);
+        }
+        const ip = referenced(context, K.pip, obj(config.publicIPAddress).id, "publicIpAddressName");
+        if (ip && (str(obj(ip.inputs.sku).name) !== "Standard" || ip.inputs.publicIPAllocationMethod !== "Static")) {
+            problems.push(`public IP ${str(ip.inputs.publicIpAddressName)} must be Standard and Static for a VPN gateway (Basic IPs are retired)`);
+        }
+    }
+    const client = obj(g.vpnClientConfiguration);
+    const auth = arr(client.vpnAuthenticationTypes);
+    const protocols = arr(client.vpnClientProtocols);
+    if (auth.includes("AAD") && protocols.some((p) => p !== "OpenVPN")) {
+        problems.push(`Entra ID (AAD) authentication works with OpenVPN only, not ${protocols.filter((p) => p !== "OpenVPN").join(", ")}`);
+    }
+    for (const pool of arr(obj(client.vpnClientAddressPool).addressPrefixes)) {
+        const prefix = Number(str(pool)?.split("/")[1]);
+        if (Number.isFinite(prefix) && prefix > 29) {
+            problems.push(`client address pool ${String(pool)} is smaller than the /29 Azure requires`);
+        }
+    }
+    return problems;
+}
+
+// ------------------------------------------------------------------------------------------------
+// PostgreSQL Flexible Server
+// ------------------------------------------------------------------------------------------------
+
+export const FLEXIBLE_SERVER_STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767] as const;
+export const FLEXIBLE_SERVER_VERSIONS = ["11", "12", "13", "14", "15", "16", "17", "18"] as const;
+const RESERVED_ADMIN_LOGINS = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
+const SKU_PREFIX: Record<string, RegExp> = { Burstable: /^Standard_B/, GeneralPurpose: /^Standard_D/, MemoryOptimized: /^Standard_E/ };
+
+function checkServer(resource: RequestResource, context: RuleContext): string[] {
+    const s = resource.inputs;
+    const problems: string[] = [];
+    const size = num(obj(s.storage).storageSizeGB);
+    if (size !== undefined && !(FLEXIBLE_SERVER_STORAGE_SIZES_GB as readonly number[]).includes(size)) {
+        problems.push(`storage.storageSizeGB ${size} is not a size Flexible Server offers (${FLEXIBLE_SERVER_STORAGE_SIZES_GB.join(", ")})`);
+    }
+    const version = str(s.version);
+    if (version !== undefined && !(FLEXIBLE_SERVER_VERSIONS as readonly string[]).includes(version)) {
+        problems.push(`version ${version} is not offered (${FLEXIBLE_SERVER_VERSIONS.join(", ")})`);
+    }
+    const sku = obj(s.sku);
+    const tier = str(sku.tier);
+    const skuName = str(sku.name);
+    if (tier && skuName && SKU_PREFIX[tier] && !SKU_PREFIX[tier].test(skuName)) {
+        problems.push(`sku ${skuName} is not in tier ${tier}`);
+    }
+    const mode = str(obj(s.highAvailability).mode);
+    if (tier === "Burstable" && mode && mode !== "Disabled") {
+        problems.push(`highAvailability ${mode} is not available on the Burstable tier`);
+    }
+    const retention = num(obj(s.backup).backupRetentionDays);
+    if (retention !== undefined && (retention < 7 || retention > 35)) {
+        problems.push(`backup.backupRetentionDays ${retention}: Azure allows 7-35`);
+    }
+    const login = str(s.administratorLogin);
+    if (login !== undefined && (RESERVED_ADMIN_LOGINS.includes(login.toLowerCase()) || login.toLowerCase().startsWith("pg_"))) {
+        problems.push(`administratorLogin ${login} is reserved`);
+    }
+    const network = obj(s.network);
+    if (str(network.delegatedSubnetResourceId)) {
+        if (!str(network.privateDnsZoneArmResourceId)) {
+            problems.push("a VNet-integrated server needs network.privateDnsZoneArmResourceId when created from IaC");
+        }
+        if (network.publicNetworkAccess === "Enabled") {
+            problems.push("a VNet-integrated server cannot have publicNetworkAccess Enabled");
+        }
+        const zone = referenced(context, K.zone, network.privateDnsZoneArmResourceId, "privateZoneName");
+        const zoneName = str(zone?.inputs.privateZoneName);
+        const serverName = str(s.serverName);
+        if (zoneName && !zoneName.endsWith(`.${POSTGRES_PUBLIC_DNS_SUFFIX}`)) {
+            problems.push(`private DNS zone ${zoneName} must end in .${POSTGRES_PUBLIC_DNS_SUFFIX}`);
+        }
+        if (zoneName && serverName && zoneName.split(".")[0] === serverName) {
+            problems.push(`private DNS zone ${zoneName} may not be named after the server ${serverName}`);
+        }
+        const subnet = referenced(context, K.subnet, network.delegatedSubnetResourceId, "subnetName");
+        const delegations = arr(subnet?.inputs.delegations).map((d) => str(obj(d).serviceName));
+        if (subnet && (delegations.length !== 1 || delegations[0] !== "Microsoft.DBforPostgreSQL/flexibleServers")) {
+            problems.push(`subnet ${str(subnet.inputs.subnetName)} must be delegated to Microsoft.DBforPostgreSQL/flexibleServers and nothing else`);
+        }
+    }
+    return problems;
+}
+
+function checkDelegatedSubnet(resource: RequestResource): string[] {
+    const s = resource.inputs;
+    const delegations = arr(s.delegations).map((d) => str(obj(d).serviceName));
+    const problems: string[] = [];
+    if (delegations.includes("Microsoft.DBforPostgreSQL/flexibleServers")) {
+        const prefix = Number(str(s.addressPrefix)?.split("/")[1]);
+        if (Number.isFinite(prefix) && prefix > 28) {
+            problems.push(`${str(s.addressPrefix)} is smaller than the /28 a Flexible Server subnet needs`);
+        }
+        if (delegations.length > 1) {
+            problems.push("a Flexible Server subnet is delegated to nothing else");
+        }
+    }
+    if (s.subnetName === "GatewaySubnet") {
+        if (Object.keys(obj(s.networkSecurityGroup)).length > 0) {
+            problems.push("GatewaySubnet must not have an NSG (unsupported; it can break the gateway)");
+        }
+        if (delegations.length > 0) {
+            problems.push("GatewaySubnet must not be delegated");
+        }
+    }
+    return problems;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Everything else
+// ------------------------------------------------------------------------------------------------
+
+function checkPublicIp(resource: RequestResource): string[] {
+    const sku = str(obj(resource.inputs.sku).name);
+    const problems: string[] = [];
+    if (sku === "Basic") {
+        problems.push("Basic public IPs were retired on 2025-09-30");
+    }
+    if (sku === "Standard" && resource.inputs.publicIPAllocationMethod === "Dynamic") {
+        problems.push("a Standard public IP must be Static");
+    }
+    return problems;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const ipValue = (text: string) => text.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+
+function checkFirewallRule(resource: RequestResource): string[] {
+    const start = str(resource.inputs.startIpAddress);
+    const end = str(resource.inputs.endIpAddress);
+    if (start === undefined || end === undefined) {
+        return [];
+    }
+    const bad = [start, end].filter((a) => !IPV4.test(a) || a.split(".").some((p) => Number(p) > 255));
+    if (bad.length > 0) {
+        return [`${bad.join(", ")} is not an IPv4 address`];
+    }
+    return ipValue(start) > ipValue(end) ? [`startIpAddress ${start} is after endIpAddress ${end}`] : [];
+}
+
+function checkVirtualMachine(resource: RequestResource): string[] {
+    const vm = resource.inputs;
+    const problems: string[] = [];
+    const os = obj(vm.osProfile);
+    const customData = str(os.customData);
+    if (customData !== undefined && customData.length > 65_535) {
+        problems.push(`osProfile.customData is ${customData.length} characters of base64; Azure allows 65535`);
+    }
+    const linux = obj(os.linuxConfiguration);
+    const admin = str(os.adminUsername);
+    const keys = arr(obj(linux.ssh).publicKeys).map(obj);
+    if (linux.disablePasswordAuthentication === true && Array.isArray(obj(linux.ssh).publicKeys) && keys.length === 0) {
+        problems.push("password authentication is off but no SSH key is given");
+    }
+    for (const key of keys) {
+        if (admin && str(key.path) !== undefined && key.path !== `/home/${admin}/.ssh/authorized_keys`) {
+            problems.push(`SSH key path ${String(key.path)} is not /home/${admin}/.ssh/authorized_keys, the only path Azure accepts`);
+        }
+    }
+    const patchMode = str(obj(linux.patchSettings).patchMode);
+    if (patchMode === "AutomaticByPlatform" && linux.provisionVMAgent === false) {
+        problems.push("patchMode AutomaticByPlatform needs provisionVMAgent true");
+    }
+    const security = obj(vm.securityProfile);
+    const image = obj(obj(vm.storageProfile).imageReference);
+    if (security.securityType === "TrustedLaunch" && /gen1/i.test(str(image.sku) ?? "")) {
+        problems.push(`Trusted Launch needs a Generation 2 image; ${String(image.sku)} is Generation 1`);
+    }
+    return problems;
+}
+
+function checkNatGateway(resource: RequestResource): string[] {
+    const idle = num(resource.inputs.idleTimeoutInMinutes);
+    return idle !== undefined && (idle < 4 || idle > 120) ? [`idleTimeoutInMinutes ${idle}: Azure allows 4-120`] : [];
+}
+
+function checkTags(resource: RequestResource): string[] {
+    const tags = resource.inputs.tags;
+    if (tags === null || typeof tags !== "object" || Array.isArray(tags)) {
+        return [];
+    }
+    const entries = Object.entries(tags as Data);
+    const problems: string[] = [];
+    if (entries.length > 50) {
+        problems.push(`${entries.length} tags; Azure allows 50`);
+    }
+    for (const [key, value] of entries) {
+        if (key.length > 512 || /[<>%&\\?/]/.test(key)) {
+            problems.push(`tag name ${JSON.stringify(key)}: at most 512 characters, none of < > % & \\ ? /`);
+        }
+        if (typeof value === "string" && value.length > 256) {
+            problems.push(`tag ${key} has a value of ${value.length} characters; Azure allows 256`);
+        }
+    }
+    return problems;
+}
+
+/** Resource types whose Azure name is an input the program sets (so it stays the same on replacement). */
+const NAMED_KINDS = [...Object.keys(NAME_RULES), K.zone];
+
+function checkReplaceable(resource: RequestResource): string[] {
+    const rule = NAME_RULES[kindOf(resource.type)];
+    const named = kindOf(resource.type) === K.zone ? "privateZoneName" : rule?.field;
+    if (named && resource.inputs[named] !== undefined && resource.deleteBeforeReplace !== true) {
+        return [`has a fixed name (${named}) but no deleteBeforeReplace: a replacement would create the new resource first, under the same name, and azure-native refuses to create a resource that exists`];
+    }
+    return [];
+}
+
+// ------------------------------------------------------------------------------------------------
+// The rules
+// ------------------------------------------------------------------------------------------------
+
+const LEARN = "https://learn.microsoft.com/azure";
+
+export const AZURE_RULES: readonly AzureRule[] = [
+    {
+        id: "nsg-rule-field-forms",
+        description: "An NSG rule sets each address and port field in its singular or its plural form, never both; \"*\" is valid only in the singular form.",
+        source: "Microsoft maintainer in Azure/terraform-azurerm-network-security-group #21 and #44; " +
+            `${LEARN}/virtual-network/network-security-groups-overview#security-rules`,
+        appliesTo: [K.nsg, K.securityRule],
+        check: (resource) => securityRulesOf(resource).flatMap(checkRuleFieldForms),
+    },
+    {
+        id: "nsg-rule-limits",
+        description: "NSG rule priorities are 100-4096 and unique per direction; names up to 80 word characters, . and -; descriptions up to 140 characters.",
+        source: `${LEARN}/virtual-network/network-security-groups-overview#security-rules; Azure/azure-rest-api-specs network 2024-05-01 SecurityRulePropertiesFormat`,
+        appliesTo: [K.nsg, K.securityRule],
+        check: (resource) => checkRuleLimits(securityRulesOf(resource)),
+    },
+    {
+        id: "resource-names",
+        description: "Names fit Azure's length and character rules per resource type (a server name is also a DNS label).",
+        source: `${LEARN}/azure-resource-manager/management/resource-name-rules; Azure/azure-rest-api-specs Microsoft.DBforPostgreSQL 2025-08-01`,
+        appliesTo: [...Object.keys(NAME_RULES), K.zone],
+        check: checkResourceNames,
+    },
+    {
+        id: "zones-need-a-zonal-region",
+        description: "Zonal settings (zones on public IPs, ZoneRedundant HA, a server zone) only in regions with availability zones; an AZ gateway SKU in such a region needs zone-redundant IPs.",
+        source: `${LEARN}/reliability/regions-list; ${LEARN}/reliability/reliability-database-postgresql; ${LEARN}/vpn-gateway/gateway-sku-consolidation; Azure/ALZ-Bicep #981, Azure/ResourceModules #2609`,
+        appliesTo: "*",
+        check: checkZones,
+    },
+    {
+        id: "vpn-gateway-request",
+        description: "A VPN gateway: tier equal to its SKU, no Basic or non-zonal SKU, a SKU its generation offers, GatewaySubnet, Standard static IPs, Entra ID with OpenVPN only, a pool of /29 or larger.",
+        source: `${LEARN}/vpn-gateway/about-gateway-skus; ${LEARN}/vpn-gateway/gateway-sku-consolidation; ${LEARN}/vpn-gateway/openvpn-azure-ad-tenant; Azure/Enterprise-Scale #504`,
+        appliesTo: [K.gateway],
+        check: checkGateway,
+    },
+    {
+        id: "postgres-server-request",
+        description: "A Flexible Server: an offered storage size and version, a SKU of its tier, no HA on Burstable, 7-35 days of backups, no reserved login; VNet integration with a private DNS zone ending in .postgres.database.azure.com and a subnet delegated to it alone.",
+        source: `${LEARN}/postgresql/compute-storage/concepts-compute; ${LEARN}/postgresql/network/concepts-networking-private; ${LEARN}/postgresql/security/security-manage-users`,
+        appliesTo: [K.server],
+        check: checkServer,
+    },
+    {
+        id: "subnet-request",
+        description: "A Flexible Server subnet is /28 or larger and delegated to it alone; GatewaySubnet has no NSG and no delegation.",
+        source: `${LEARN}/postgresql/network/concepts-networking-private#virtual-network-concepts; ${LEARN}/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub`,
+        appliesTo: [K.subnet],
+        check: checkDelegatedSubnet,
+    },
+    {
+        id: "public-ip-request",
+        description: "No Basic public IP (retired 2025-09-30); a Standard IP is Static.",
+        source: `${LEARN}/virtual-network/ip-services/public-ip-basic-upgrade-guidance; ${LEARN}/virtual-network/ip-services/public-ip-addresses#sku`,
+        appliesTo: [K.pip],
+        check: checkPublicIp,
+    },
+    {
+        id: "firewall-rule-request",
+        description: "A firewall rule's start and end are IPv4 addresses, start not after end.",
+        source: `${LEARN}/postgresql/network/concepts-networking-public#firewall-rules`,
+        appliesTo: [K.firewallRule],
+        check: checkFirewallRule,
+    },
+    {
+        id: "virtual-machine-request",
+        description: "customData up to 65535 base64 characters; SSH keys at /home/<admin>/.ssh/authorized_keys; platform patching needs the VM agent; Trusted Launch needs a Gen2 image.",
+        source: `${LEARN}/virtual-machines/custom-data; ${LEARN}/virtual-machines/linux/create-ssh-keys-detailed; ${LEARN}/virtual-machines/automatic-vm-guest-patching#requirements-for-enabling-automatic-vm-guest-patching; ${LEARN}/virtual-machines/trusted-launch`,
+        appliesTo: [K.vm],
+        check: checkVirtualMachine,
+    },
+    {
+        id: "nat-gateway-request",
+        description: "A NAT gateway's idle timeout is 4-120 minutes.",
+        source: `${LEARN}/nat-gateway/nat-gateway-resource#tcp-idle-timeout`,
+        appliesTo: [K.nat],
+        check: checkNatGateway,
+    },
+    {
+        id: "tags",
+        description: "At most 50 tags; names up to 512 characters without < > % & \\ ? /; values up to 256 characters.",
+        source: `${LEARN}/azure-resource-manager/management/tag-resources#limitations`,
+        appliesTo: "*",
+        check: checkTags,
+    },
+    {
+        id: "replacement-deletes-first",
+        description: "A resource with a fixed name is replaced delete-first: azure-native refuses to create a resource that already exists.",
+        source: "pulumi/pulumi-azure-native provider/pkg/provider/crud (CanCreate: \"cannot create already existing resource\"), issue #3952; https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/",
+        appliesTo: NAMED_KINDS,
+        check: checkReplaceable,
+    },
+];
+
+/** Every violation of every rule by every Azure resource of the deployment. */
+export function checkAzureRequests(resources: readonly RequestResource[], rules: readonly AzureRule[] = AZURE_RULES): Violation[] {
+    const context: RuleContext = { resources };
+    const violations: Violation[] = [];
+    for (const resource of resources.filter((r) => r.type.startsWith("azure-native:"))) {
+        const kind = kindOf(resource.type);
+        for (const rule of rules.filter((r) => r.appliesTo === "*" || r.appliesTo.includes(kind))) {
+            for (const message of rule.check(resource, context)) {
+                violations.push({ rule: rule.id, resource: `${kind} ${resource.name}`, message });
+            }
+        }
+    }
+    return violations;
+}

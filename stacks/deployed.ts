@@ -1,0 +1,89 @@
+/**
+ * What is already deployed: the previous deployment's outputs (read back through a StackReference
+ * to this very stack) and the live server's storage size (read from Azure). The program needs both
+ * before it declares anything: to refuse changes Azure would reject halfway, and to never send a
+ * value smaller than what Azure already has.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import type { DeployedGateway, DeployedProtection } from "../lib/lifecycle";
+import type { StackConfig } from "./types";
+
+/** Stack outputs the next deployment reads back; renaming one loses what it carries. */
+export const DEPLOYMENT_OUTPUTS = {
+    identity: "databaseIdentity",
+    protection: "protection",
+    vpnGateway: "vpnGateway",
+    serverName: "serverName",
+    resourceGroupName: "resourceGroupName",
+    firewallRuleNames: "firewallRuleNames",
+    databaseNames: "databaseNames",
+} as const;
+
+export interface PreviousDeployment {
+    /** `databaseIdentity` of the previous deployment (unknown shape until compared). */
+    readonly identity: unknown;
+    readonly protection: DeployedProtection | undefined;
+    readonly vpnGateway: DeployedGateway | undefined;
+    readonly serverName: string | undefined;
+    readonly resourceGroupName: string | undefined;
+    readonly firewallRuleNames: string[] | undefined;
+    readonly databaseNames: string[] | undefined;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+const texts = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined);
+
+/** Shapes the raw outputs; anything missing or malformed (an older deployment) is undefined. */
+export function previousDeploymentOf(outputs: Record<string, unknown>): PreviousDeployment {
+    const protection = outputs[DEPLOYMENT_OUTPUTS.protection];
+    const gateway = outputs[DEPLOYMENT_OUTPUTS.vpnGateway];
+    return {
+        identity: outputs[DEPLOYMENT_OUTPUTS.identity],
+        protection: isRecord(protection) && typeof protection.protect === "boolean" && typeof protection.deleteLock === "boolean"
+            ? { protect: protection.protect, deleteLock: protection.deleteLock }
+            : undefined,
+        vpnGateway: isRecord(gateway) && text(gateway.sku) && text(gateway.generation)
+            ? { sku: gateway.sku as string, generation: gateway.generation as string }
+            : undefined,
+        serverName: text(outputs[DEPLOYMENT_OUTPUTS.serverName]),
+        resourceGroupName: text(outputs[DEPLOYMENT_OUTPUTS.resourceGroupName]),
+        firewallRuleNames: texts(outputs[DEPLOYMENT_OUTPUTS.firewallRuleNames]),
+        databaseNames: texts(outputs[DEPLOYMENT_OUTPUTS.databaseNames]),
+    };
+}
+
+export async function readPreviousDeployment(config: Pick<StackConfig, "project" | "stack">): Promise<PreviousDeployment> {
+    const self = new pulumi.StackReference("previous-deployment", {
+        name: `${pulumi.getOrganization()}/${config.project}/${config.stack}`,
+    });
+    const outputs: Record<string, unknown> = {};
+    for (const key of Object.values(DEPLOYMENT_OUTPUTS)) {
+        const details = await self.getOutputDetails(key);
+        outputs[key] = details.value ?? details.secretValue;
+    }
+    return previousDeploymentOf(outputs);
+}
+
+const NOT_FOUND = /ResourceNotFound|NotFound|\b404\b|could not be found|was not found/i;
+
+/**
+ * The deployed server's storage size as Azure reports it now (auto-grow included), or undefined for
+ * a stack without a server. A server deleted outside Pulumi counts as none; any other failure stops
+ * the deployment, because guessing could send a size Azure refuses.
+ */
+export async function readLiveStorageSizeGB(previous: PreviousDeployment): Promise<number | undefined> {
+    if (!previous.serverName || !previous.resourceGroupName) {
+        return undefined;
+    }
+    try {
+        const server = await dbforpostgresql.getServer({ resourceGroupName: previous.resourceGroupName, serverName: previous.serverName });
+        return server.storage?.storageSizeGB;
+    } catch (error) {
+        if (NOT_FOUND.test(String((error as Error)?.message ?? error))) {
+            return undefined;
+        }
+        throw new pulumi.RunError(`could not read the deployed server ${previous.serverName} (its storage size, which Azure may have grown): ${String((error as Error)?.message ?? error)}`);
+    }
+}
