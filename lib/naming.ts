@@ -128,5 +128,8 @@ export function privateZoneConflict(zoneName: string, serverName: string): strin
     return undefined;
 }
 
-/** Flexible Server names: 3-63 characters, lowercase letters, digits and hyphens, no hyphen at either end. */
-export const SERVER_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
+/**
+ * Flexible Server names: 3-63 lowercase letters, digits and single hyphens, no hyphen at either end
+ * (REST API 2025-08-01: `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*`; Microsoft Learn: lowercase only).
+ */
+export const SERVER_NAME_PATTERN = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -91,7 +91,7 @@ const allowedIpRange = z.string({ error: "must be an IPv4 address or CIDR string
 
 export const databaseFields = {
     access: z.enum(["vnet", "public"], { error: 'must be "vnet" or "public"' }),
-    serverName: name(SERVER_NAME_PATTERN, "3-63 lowercase letters, digits and hyphens, no hyphen at either end"),
+    serverName: name(SERVER_NAME_PATTERN, "3-63 lowercase letters, digits and single hyphens, no hyphen at either end"),
     version: z.union([z.string(), z.number()], { error: "must be a major version" }).transform(String)
         .pipe(z.enum(POSTGRES_VERSIONS, { error: `must be one of ${POSTGRES_VERSIONS.join(", ")}` })),
     skuName: name(/^Standard_[A-Za-z0-9_]+$/, "an Azure compute size like Standard_B1ms or Standard_D2ds_v5"),

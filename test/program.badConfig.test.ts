@@ -51,6 +51,12 @@ const cases: BadCase[] = [
     { what: "misspelled top-level key", config: { ...location, "securepg:databse": j({}) }, key: "securepg:databse", mentions: /not a known setting/ },
     { what: "section that is not an object", config: { ...location, "securepg:database": "vnet" }, key: "securepg:database", mentions: /object of settings/ },
     { what: "stack without an environment", stack: "staging", config: { ...location }, key: "securepg:environment" },
+    { what: "misspelled region", config: { "azure-native:location": "westeurpoe" }, key: "azure-native:location", mentions: /not an Azure region securepg knows \(did you mean westeurope/ },
+    { what: "stack name with nothing to name resources after", stack: "___", config: { ...location, "securepg:environment": "dev" }, key: "(stack name)", mentions: /no letters or digits/ },
+    { what: "server name with a double hyphen", config: { ...location, "securepg:database": j({ serverName: "psql--app" }) }, key: "securepg:database.serverName" },
+    { what: "TLS 1.0", config: { ...location, "securepg:database": j({ tlsMinVersion: "TLSv1.0" }) }, key: "securepg:database.tlsMinVersion", mentions: /TLSv1\.2 or TLSv1\.3/ },
+    { what: "TLS 1.1", config: { ...location, "securepg:database": j({ tlsMinVersion: "TLSv1.1" }) }, key: "securepg:database.tlsMinVersion" },
+    { what: "proxy on SSH's port", config: { ...location, "securepg:proxy": j({ port: 22 }) }, key: "securepg:proxy.port", mentions: /SSH/ },
 ];
 
 describe("bad configuration stops the program before any resource", () => {

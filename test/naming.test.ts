@@ -1,0 +1,80 @@
+/** Resource names: CAF abbreviations, Azure's length limits for any stack name, stable across runs. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import fc from "fast-check";
+import { fitName, NAME_LIMITS, resourceNames, SERVER_NAME_PATTERN, SERVER_SUFFIX_LENGTH, slug } from "../lib/naming";
+
+const stackName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
+
+describe("fitName", () => {
+    it("leaves names that fit untouched", () => {
+        fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 40, max: 100 }), (name, max) => fitName(name, max) === name));
+    });
+
+    it("shortens longer names to exactly the limit or less, deterministically, keeping the start", () => {
+        fc.assert(fc.property(fc.stringMatching(/^[a-z0-9-]{30,200}$/), fc.integer({ min: 20, max: 29 }), (name, max) => {
+            const fitted = fitName(name, max);
+            return fitted.length <= max && fitted === fitName(name, max) && name.startsWith(fitted.slice(0, fitted.lastIndexOf("-")).replace(/[-._]+$/, ""))
+                && /-[0-9a-f]{8}$/.test(fitted);
+        }));
+    });
+
+    it("gives different names to long names that differ only at the end", () => {
+        const a = fitName(`vm-securepg-${"x".repeat(80)}-one-proxy`, 64);
+        const b = fitName(`vm-securepg-${"x".repeat(80)}-two-proxy`, 64);
+        assert.notEqual(a, b);
+        assert.equal(a.length, 64);
+    });
+
+    it("never leaves a separator before the digest", () => {
+        assert.match(fitName(`abc${"-".repeat(60)}def`, 20), /^abc-[0-9a-f]{8}$/);
+    });
+});
+
+describe("resourceNames", () => {
+    it("keeps today's names for ordinary stacks (existing stacks keep their resources)", () => {
+        const n = resourceNames("securepg", "dev");
+        assert.deepEqual(n, {
+            resourceGroup: "rg-securepg-dev", virtualNetwork: "vnet-securepg-dev", gatewaySubnet: "GatewaySubnet",
+            proxySubnet: "snet-securepg-dev-proxy", databaseSubnet: "snet-securepg-dev-psql", proxyNsg: "nsg-securepg-dev-proxy",
+            databaseNsg: "nsg-securepg-dev-psql", natGateway: "ng-securepg-dev", natPublicIp: "pip-securepg-dev-ng",
+            privateDnsZone: "securepg-dev.private.postgres.database.azure.com", privateDnsZoneLink: "vnetlink-securepg-dev",
+            vpnGateway: "vgw-securepg-dev", vpnPublicIp: "pip-securepg-dev-vgw", proxyVm: "vm-securepg-dev-proxy",
+            proxyNic: "nic-securepg-dev-proxy", proxyOsDisk: "osdisk-securepg-dev-proxy", serverPrefix: "psql-securepg-dev",
+        });
+    });
+
+    it("fits every name within Azure's limit for any Pulumi stack name (up to 100 characters)", () => {
+        fc.assert(fc.property(stackName, (stack) => {
+            const n = resourceNames("securepg", stack);
+            const within = (name: string, max: number) => name.length <= max || assert.fail(`${name} is ${name.length} > ${max}`);
+            within(n.resourceGroup, NAME_LIMITS.resourceGroup);
+            within(n.virtualNetwork, NAME_LIMITS.virtualNetwork);
+            within(n.proxyVm, NAME_LIMITS.linuxVirtualMachine);
+            for (const name of [n.proxySubnet, n.databaseSubnet, n.proxyNsg, n.databaseNsg, n.natGateway, n.natPublicIp, n.privateDnsZoneLink, n.vpnGateway, n.vpnPublicIp, n.proxyNic, n.proxyOsDisk]) {
+                within(name, 80);
+            }
+            within(n.privateDnsZone.split(".")[0], NAME_LIMITS.dnsLabel);
+            const server = `${n.serverPrefix}-${"a".repeat(SERVER_SUFFIX_LENGTH)}`;
+            assert.match(server, SERVER_NAME_PATTERN);
+            assert.match(n.proxyVm, /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$/, "a valid Linux host name");
+            return true;
+        }), { numRuns: 300 });
+    });
+
+    it("gives two long stack names that share a prefix different resource names", () => {
+        const long = "team-payments-platform-europe-west-production-blue-green-candidate-";
+        const a = resourceNames("securepg", `${long}a`);
+        const b = resourceNames("securepg", `${long}b`);
+        for (const key of Object.keys(a) as Array<keyof typeof a>) {
+            if (key !== "gatewaySubnet") {
+                assert.notEqual(a[key], b[key], key);
+            }
+        }
+    });
+
+    it("makes names from letters, digits and hyphens only", () => {
+        assert.equal(slug("Prod_EU.blue"), "prod-eu-blue");
+        assert.equal(slug("__"), "");
+    });
+});
