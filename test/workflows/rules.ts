@@ -325,11 +325,12 @@ export function pulumiOps(repo: Repo): PulumiOp[] {
                 }
                 if (step.run) {
                     const script = step.run.replace(/\\\n/g, " ");
-                    for (const m of script.matchAll(/(?:^|[;&|\s])pulumi\s+(preview|up|update|destroy|refresh)\b([^\n]*)/g)) {
-                        const args = m[2];
+                    // `npm run destroy -- …` is the project's wrapper around `pulumi destroy` (scripts/destroy.ts).
+                    for (const m of script.matchAll(/(?:^|[;&|\s])(?:pulumi\s+(preview|up|update|destroy|refresh)\b|npm\s+run\s+(destroy)\s+--(?=\s))([^\n]*)/g)) {
+                        const args = m[3];
                         const stackArg = /(?:--stack|-s)[=\s]+("[^"]*"|\S+)/.exec(args)?.[1];
                         ops.push({
-                            ...base, via: "cli", command: m[1],
+                            ...base, via: "cli", command: m[1] ?? m[2],
                             stacks: resolveStacks(stackArg, wf.doc, job, [step.env ?? {}, job.env ?? {}, wf.doc.env ?? {}]),
                             policyPack: /--policy-pack[=\s]+"?policy"?(\s|$)/.test(args),
                             refresh: /--refresh(\s|$|=true)/.test(args), expectNoChanges: /--expect-no-changes\b/.test(args), commentOnPr: false,
