@@ -17,8 +17,11 @@ export interface RequestResource {
     readonly type: string;
     /** Pulumi's logical name, for messages. */
     readonly name: string;
+    /** The resource's URN, when known (policy violations point at it). */
+    readonly urn?: string;
     /** Inputs as the provider receives them, secrets unwrapped. */
     readonly inputs: Record<string, unknown>;
+    /** Undefined when not known (a policy engine that does not say): the replacement rule then skips it. */
     readonly deleteBeforeReplace?: boolean;
 }
 
@@ -40,7 +43,9 @@ export interface AzureRule {
 
 export interface Violation {
     readonly rule: string;
+    /** `<kind> <logical name>`, for messages. */
     readonly resource: string;
+    readonly urn: string | undefined;
     readonly message: string;
 }
 
@@ -181,12 +186,11 @@ const RULE_FIELDS = [
     ["destinationPortRange", "destinationPortRanges"],
 ] as const;
 
+/** The rules of an NSG (or a standalone rule); a rule not known yet (preview) has no name and is skipped. */
 function securityRulesOf(resource: RequestResource): Data[] {
     const kind = kindOf(resource.type);
-    if (kind === K.nsg) {
-        return arr(resource.inputs.securityRules).map(obj);
-    }
-    return kind === K.securityRule ? [resource.inputs] : [];
+    const rules = kind === K.nsg ? arr(resource.inputs.securityRules).map(obj) : kind === K.securityRule ? [resource.inputs] : [];
+    return rules.filter((r) => typeof r.name === "string" || kind === K.securityRule);
 }
 
 function checkRuleFieldForms(r: Data): string[] {
@@ -509,7 +513,7 @@ const NAMED_KINDS = [...Object.keys(NAME_RULES), K.zone];
 function checkReplaceable(resource: RequestResource): string[] {
     const rule = NAME_RULES[kindOf(resource.type)];
     const named = kindOf(resource.type) === K.zone ? "privateZoneName" : rule?.field;
-    if (named && resource.inputs[named] !== undefined && resource.deleteBeforeReplace !== true) {
+    if (named && resource.inputs[named] !== undefined && resource.deleteBeforeReplace === false) {
         return [`has a fixed name (${named}) but no deleteBeforeReplace: a replacement would create the new resource first, under the same name, and azure-native refuses to create a resource that exists`];
     }
     return [];
@@ -624,7 +628,7 @@ export function checkAzureRequests(resources: readonly RequestResource[], rules:
         const kind = kindOf(resource.type);
         for (const rule of rules.filter((r) => r.appliesTo === "*" || r.appliesTo.includes(kind))) {
             for (const message of rule.check(resource, context)) {
-                violations.push({ rule: rule.id, resource: `${kind} ${resource.name}`, message });
+                violations.push({ rule: rule.id, resource: `${kind} ${resource.name}`, urn: resource.urn, message });
             }
         }
     }

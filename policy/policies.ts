@@ -20,6 +20,7 @@ import {
     type Finding, type StackResource,
 } from "./rules";
 import { secretPathsOf } from "./secretness";
+import { checkAzureRequests } from "../lib/azureRules";
 
 type ResourceClass = new (name: string, args: never, ...rest: never[]) => Resource;
 
@@ -212,7 +213,7 @@ export const vpnAuthCertificateOrEntra: ResourceValidationPolicy = {
 
 export const vpnPublicIpZoneRedundant: StackValidationPolicy = {
     name: "vpn-public-ip-zone-redundant",
-    description: "Every public IP a VPN gateway uses (found through the gateway's dependencies and ipConfigurations) is Standard, static and zone-redundant.",
+    description: "Every public IP a VPN gateway uses (found through the gateway's dependencies and ipConfigurations) is Standard, static and zone-redundant (zoneless in a region without availability zones).",
     enforcementLevel: mandatory,
     severity: "medium",
     validateStack: forStack(checkVpnGatewayPublicIps),
@@ -247,6 +248,26 @@ export const secretsVisibleToPolicy: StackValidationPolicy = {
     validateStack: forStack(checkSecretnessVisible),
 };
 
+// ------------------------------------------------------------------------------------------------
+// What Azure refuses although the types accept it
+// ------------------------------------------------------------------------------------------------
+
+export const azureRequestRules: StackValidationPolicy = {
+    name: "azure-request-rules",
+    description: "Every Azure resource passes the restrictions Azure enforces that the azure-native types accept (lib/azureRules.ts: NSG field forms, " +
+        "names, zones versus region, SKU combinations, delete-first replacement of fixed names, ...), so a deployment does not fail halfway.",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        const resources = args.resources.map((r) => ({
+            type: r.type, name: r.name, urn: r.urn, inputs: snapshotProps(r.props), deleteBeforeReplace: r.opts?.deleteBeforeReplace,
+        }));
+        for (const violation of checkAzureRequests(resources)) {
+            reportViolation(`${violation.rule}: ${violation.resource}: ${violation.message}`, violation.urn);
+        }
+    },
+};
+
 export const resourcePolicies: ResourceValidationPolicy[] = [
     postgresTlsRequired, postgresFirewallNoOpenRanges, postgresFirewallAllowAzureServices, postgresVnetNoPublicAccess,
     postgresBackupRetention, postgresProdResilience, postgresDevResilience,
@@ -255,7 +276,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
 ];
 
 export const stackPolicies: StackValidationPolicy[] = [
-    vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, secretsStaySecret, secretsVisibleToPolicy,
+    vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, secretsStaySecret, secretsVisibleToPolicy, azureRequestRules,
 ];
 
 /** Everything the pack enforces, in the order it reports. */

@@ -7,6 +7,7 @@
  * `pulumi up`, when the engine knows it.
  */
 import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { regionZones } from "../lib/regions";
 import {
     armName, arr, formatPath, isKind, kindOf, isUnknown, obj, present, sameText, str, TYPES, walkStrings,
     type Props, type PropPath,
@@ -346,7 +347,13 @@ export function checkVpnPublicIp(props: Props): string[] {
     }
     if (!isUnknown(props.zones)) {
         const zones = new Set(arr(props.zones).map(String));
-        if (zones.size < 3) {
+        const location = typeof props.location === "string" ? props.location : "";
+        if (regionZones(location) === "no-zones") {
+            // Azure deploys AZ gateway SKUs regionally there and refuses zones on their IPs.
+            if (zones.size > 0) {
+                problems.push(`zones is ${show(props.zones)} in ${location}, a region without availability zones: the VPN gateway's public IP must have none there`);
+            }
+        } else if (zones.size < 3) {
             problems.push(`zones is ${show(props.zones)}: the VPN gateway's public IP must be zone-redundant (zones ["1", "2", "3"])`);
         }
     }

@@ -315,6 +315,16 @@ const VARIANTS: Variant[] = [
         },
     },
     {
+        name: "an NSG rule Azure refuses (\"*\" in destinationPortRanges)", base: "dev", policy: "azure-request-rules",
+        mutate: (rs) => {
+            const nsg = find(rs, T.nsg, "database-nsg");
+            const deny = nsg.inputs.securityRules.find((r: { name: string }) => r.name === "DenyAllInbound");
+            delete deny.destinationPortRange;
+            deny.destinationPortRanges = ["*"];
+            return nsg.urn;
+        },
+    },
+    {
         name: "open SSH through an API-version-pinned NSG type", base: "dev", policy: "nsg-no-internet-to-ssh-or-postgres",
         mutate: (rs) => {
             const nsg = find(rs, T.nsg, "proxy-nsg");

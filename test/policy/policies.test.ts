@@ -122,6 +122,10 @@ const CASES: Record<string, Case> = {
         bad: [res(TYPES.server, "server", { ...goodServer, administratorLoginPassword: "S3cret-Admin-Pa55word" }, serverAso)],
         good: [res(TYPES.server, "server", goodServer, serverAso), res(TYPES.stack, "securepg-dev", { adminPassword: wireSecret("S3cret-Admin-Pa55word") })],
     },
+    "azure-request-rules": {
+        bad: [res(TYPES.nsg, "nsg", { networkSecurityGroupName: "nsg-x", location: "westeurope", securityRules: [{ ...rule("172.16.201.0/24", ["*"]), description: "" }] }, { deleteBeforeReplace: true })],
+        good: [res(TYPES.nsg, "nsg", { networkSecurityGroupName: "nsg-x", location: "westeurope", securityRules: [{ ...rule("172.16.201.0/24", ["5432"]), description: "" }] }, { deleteBeforeReplace: true })],
+    },
     "secrets-visible-to-policy": {
         // "bad" is run with secretness invisible, see below.
         bad: [res(TYPES.server, "server", goodServer, serverAso)],

@@ -25,6 +25,7 @@ export interface SimResource {
     additionalSecretOutputs: string[];
     protect: boolean;
     ignoreChanges: string[];
+    deleteBeforeReplace?: boolean;
 }
 
 export interface Violation {
@@ -77,6 +78,7 @@ export function resourceArgs(resource: SimResource, options: SimOptions = {}, po
             protect: resource.protect, ignoreChanges: resource.ignoreChanges, aliases: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
             additionalSecretOutputs: resource.additionalSecretOutputs, parent: resource.parent || undefined,
+            deleteBeforeReplace: resource.deleteBeforeReplace,
         },
         stackTags: new Map(),
         isType: (resourceClass) => typeToken(resourceClass) === resource.type,
@@ -189,7 +191,7 @@ export function resourcesOf(run: ProgramRun, stack: string): SimResource[] {
     const registered = run.resources.map((r): SimResource => ({
         type: r.type, name: r.name, urn: r.urn, inputs: r.inputs, parent: r.parent || root.urn,
         dependencies: [...r.dependencies], additionalSecretOutputs: [...r.additionalSecretOutputs],
-        protect: r.protect, ignoreChanges: [...r.ignoreChanges],
+        protect: r.protect, ignoreChanges: [...r.ignoreChanges], deleteBeforeReplace: r.deleteBeforeReplace,
     }));
     return structuredClone([root, ...registered]);
 }

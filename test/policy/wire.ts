@@ -20,6 +20,10 @@ function options(resource: SimResource): analyzer.AnalyzerResourceOptions {
     opts.setIgnorechangesList(resource.ignoreChanges);
     opts.setAdditionalsecretoutputsList(resource.additionalSecretOutputs);
     opts.setParent(resource.parent);
+    if (resource.deleteBeforeReplace !== undefined) {
+        opts.setDeletebeforereplace(resource.deleteBeforeReplace);
+        opts.setDeletebeforereplacedefined(true);
+    }
     return opts;
 }
 
