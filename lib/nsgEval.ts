@@ -98,12 +98,13 @@ export function portCovers(spec: string, port: number): boolean {
     throw new Error(`NSG evaluation: ${JSON.stringify(spec)} is not a port, range or *`);
 }
 
+/** Ports before addresses: a rule for other ports never needs its service tags resolved. */
 function matches(r: NsgRule, flow: Flow, context: NsgContext): boolean {
     return r.direction === flow.direction
         && (r.protocol === "*" || r.protocol === flow.protocol)
+        && ruleValues(r, "destinationPort").some((p) => portCovers(p, flow.destinationPort))
         && ruleValues(r, "sourceAddress").some((p) => prefixCovers(p, flow.source, context))
-        && ruleValues(r, "destinationAddress").some((p) => prefixCovers(p, flow.destination, context))
-        && ruleValues(r, "destinationPort").some((p) => portCovers(p, flow.destinationPort));
+        && ruleValues(r, "destinationAddress").some((p) => prefixCovers(p, flow.destination, context));
 }
 
 /** The NSG's decision for `flow`: the first matching rule by priority, the user's before Azure's. */

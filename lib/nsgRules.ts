@@ -74,7 +74,7 @@ export function rule(spec: RuleSpec): NsgRule {
 /** Every value of one of a rule's address or port fields, whichever form it uses. */
 export function ruleValues(r: NsgRule, what: "sourceAddress" | "destinationAddress" | "destinationPort" | "sourcePort"): string[] {
     const singular = what.endsWith("Port") ? `${what}Range` : `${what}Prefix`;
-    const plural = `${singular}s`;
+    const plural = what.endsWith("Port") ? `${singular}s` : `${singular}es`;
     const record = r as unknown as Record<string, string | string[] | undefined>;
     const one = record[singular];
     const many = record[plural];

@@ -12,6 +12,7 @@ import { REGIONS_WITH_ZONES, REGIONS_WITHOUT_ZONES } from "../lib/regions";
 import { VPN_SKUS } from "../stacks/fields";
 import { plainInputs, runProgram, type ProgramRun } from "./harness/program";
 import { loadAllStackFiles, loadStackFile } from "./harness/stackFiles";
+import { propertyRuns } from "./harness/tools";
 
 function requests(run: ProgramRun): RequestResource[] {
     return run.resources.map((r) => ({ type: r.type, name: r.name, inputs: plainInputs(r.inputs) as Record<string, unknown>, deleteBeforeReplace: r.deleteBeforeReplace }));
@@ -45,7 +46,7 @@ describe("generated variants pass Azure's rules", () => {
         databases: fc.uniqueArray(fc.stringMatching(/^[a-z_][a-z0-9_-]{0,20}$/).filter((d) => !["postgres", "template0", "template1", "azure_sys", "azure_maintenance"].includes(d)), { minLength: 1, maxLength: 3 }),
     });
 
-    it("for 30 of them", async () => {
+    it(`for ${propertyRuns(30)} of them`, async () => {
         await fc.assert(fc.asyncProperty(variant, async (v) => {
             const config: Record<string, string> = {
                 "azure-native:location": v.location,
@@ -57,7 +58,7 @@ describe("generated variants pass Azure's rules", () => {
             const run = await runProgram({ stack: v.stack, config });
             assert.equal(run.error, undefined, run.error?.message);
             assert.equal(describeAll(checkAzureRequests(requests(run))), "", `variant ${j(v)}`);
-        }), { numRuns: 30 });
+        }), { numRuns: propertyRuns(30) });
     });
 });
 

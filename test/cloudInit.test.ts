@@ -43,7 +43,12 @@ describe("proxyUserData", () => {
     it("applies sysctl, then installs the config only through the nginx -t gate", () => {
         assert.deepEqual(doc.runcmd, [["sysctl", "--system"], [APPLY_SCRIPT]]);
         const script = writtenFiles(userData).get(APPLY_SCRIPT)!;
-        assert.ok(script.indexOf("nginx -t") < script.indexOf("install -m 0644"));
+        const gate = script.indexOf('if ! nginx -t -q -c "$candidate"; then');
+        const install = script.indexOf('install -m 0644 "$candidate" "$live"');
+        assert.ok(gate >= 0, "the nginx -t gate is missing");
+        assert.ok(install >= 0, "the install step is missing");
+        assert.ok(gate < install, "nginx -t must run before the config is installed");
+        assert.match(script.slice(gate, install), /exit 1/, "a failing nginx -t must stop the script before install");
         assert.equal(doc.write_files.find((f: { path: string }) => f.path === APPLY_SCRIPT).permissions, "0755");
     });
 });

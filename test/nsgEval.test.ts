@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { AZURE_PLATFORM_ADDRESS, evaluateNsg, portCovers, prefixCovers, type Flow } from "../lib/nsgEval";
-import { databaseSubnetRules, proxySubnetRules, rule, ruleValues, type NsgRule } from "../lib/nsgRules";
+import { databaseSubnetRules, proxyAllowedSources, proxySubnetRules, rule, ruleValues, type NsgRule } from "../lib/nsgRules";
 
 const context = { virtualNetwork: ["10.40.0.0/16", "172.16.201.0/24"] };
 const inbound = (source: string, destinationPort: number, destination = "10.40.1.4"): Flow => ({ direction: "Inbound", protocol: "Tcp", source, destination, destinationPort });
@@ -26,8 +26,55 @@ describe("rule builder", () => {
 
     it("refuses * in a list and empty fields", () => {
         const base = { name: "c", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp", destination: "*", description: "" } as const;
-        assert.throws(() => rule({ ...base, source: "*", ports: ["*", "22"] }), /cannot be listed/);
+        assert.throws(() => rule({ ...base, source: "*", ports: ["*", "22"] }), /^Error: "\*" cannot be listed with other values \(\*, 22\)$/);
         assert.throws(() => rule({ ...base, source: [], ports: "22" }), /at least one value/);
+        const many = rule({ ...base, source: "*", destination: ["10.0.0.0/24", "10.0.1.0/24"], ports: "22" });
+        assert.deepEqual(many.destinationAddressPrefixes, ["10.0.0.0/24", "10.0.1.0/24"]);
+        assert.equal(many.destinationAddressPrefix, undefined);
+        assert.deepEqual(ruleValues(many, "destinationAddress"), ["10.0.0.0/24", "10.0.1.0/24"]);
+        assert.deepEqual(ruleValues(many, "sourcePort"), ["*"]);
+    });
+
+    /** name, priority, direction, access, protocol, source, destination, port */
+    type Row = [string, number, string, string, string, string, string, string];
+    const table = (rules: NsgRule[]): Row[] => rules.map((r) => [r.name, r.priority, r.direction, r.access, r.protocol,
+        ruleValues(r, "sourceAddress").join(","), ruleValues(r, "destinationAddress").join(","), ruleValues(r, "destinationPort").join(",")]);
+
+    it("the proxy subnet: the proxy port from the VPN pool and the subnet itself, SSH from the pool, probes, then deny", () => {
+        const rules = proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", proxyPort: 6432 });
+        assert.deepEqual(table(rules), [
+            ["AllowVpnClientsToProxy", 100, "Inbound", "Allow", "Tcp", "172.16.201.0/24", "10.40.1.0/24", "6432"],
+            ["AllowProxySubnetToProxy", 105, "Inbound", "Allow", "Tcp", "10.40.1.0/24", "10.40.1.0/24", "6432"],
+            ["AllowVpnClientsSsh", 110, "Inbound", "Allow", "Tcp", "172.16.201.0/24", "10.40.1.0/24", "22"],
+            ["AllowAzureLoadBalancerInbound", 4095, "Inbound", "Allow", "*", "AzureLoadBalancer", "*", "*"],
+            ["DenyAllInbound", 4096, "Inbound", "Deny", "*", "*", "*", "*"],
+        ] satisfies Row[]);
+        assert.deepEqual(proxyAllowedSources({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24" }), ["172.16.201.0/24", "10.40.1.0/24"]);
+    });
+
+    it("the database subnet: 5432 from the proxy subnet, replication inside, Storage and Entra ID out, no Internet", () => {
+        const rules = databaseSubnetRules({ proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24" });
+        assert.deepEqual(table(rules), [
+            ["AllowProxyToPostgres", 100, "Inbound", "Allow", "Tcp", "10.40.1.0/24", "10.40.2.0/24", "5432"],
+            ["AllowIntraSubnetInbound", 110, "Inbound", "Allow", "*", "10.40.2.0/24", "10.40.2.0/24", "*"],
+            ["AllowAzureLoadBalancerInbound", 4095, "Inbound", "Allow", "*", "AzureLoadBalancer", "*", "*"],
+            ["DenyAllInbound", 4096, "Inbound", "Deny", "*", "*", "*", "*"],
+            ["AllowIntraSubnetOutbound", 100, "Outbound", "Allow", "*", "10.40.2.0/24", "10.40.2.0/24", "*"],
+            ["AllowAzureStorageOutbound", 110, "Outbound", "Allow", "Tcp", "10.40.2.0/24", "Storage", "443"],
+            ["AllowEntraIdOutbound", 120, "Outbound", "Allow", "Tcp", "10.40.2.0/24", "AzureActiveDirectory", "443"],
+            ["DenyInternetOutbound", 4096, "Outbound", "Deny", "*", "*", "Internet", "*"],
+        ] satisfies Row[]);
+    });
+
+    it("every shipped rule explains itself (the portal and effective-rules views show the description)", () => {
+        const all = [
+            ...proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", proxyPort: 5432 }),
+            ...databaseSubnetRules({ proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24" }),
+        ];
+        for (const r of all) {
+            assert.ok(r.description.length >= 15 && r.description.length <= 140, `${r.name}: ${JSON.stringify(r.description)}`);
+            assert.equal(r.sourcePortRange, "*");
+        }
     });
 
     it("never uses a plural field with * in the shipped rule sets", () => {

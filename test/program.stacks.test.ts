@@ -8,6 +8,8 @@ import { isSecretValue, ofType, one, runProgram, unwrapSecret, type ProgramRun, 
 import { loadAllStackFiles } from "./harness/stackFiles";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { ruleValues, type NsgRule } from "../lib/nsgRules";
+import { evaluateNsg } from "../lib/nsgEval";
+import { intToIpv4 } from "../lib/cidr";
 
 const T = {
     server: "azure-native:dbforpostgresql:Server",
@@ -147,6 +149,25 @@ for (const stackFile of stackFiles) {
         });
 
         if (stackFileIsVnet(stackFile.config)) {
+            it("VNet mode: the database subnet reaches its standby, and nothing on the Internet", () => {
+                const rules = one(run, T.nsg, "database-nsg").inputs.securityRules as NsgRule[];
+                const context = { virtualNetwork: [config.network.addressSpace.text, config.vpn.clientAddressPool.text] };
+                const db = config.network.databaseSubnet;
+                const server = intToIpv4(db.first + 4);
+                const out = (destination: string, port: number, protocol: "Tcp" | "Udp" = "Tcp") =>
+                    evaluateNsg(rules, { direction: "Outbound", protocol, source: server, destination, destinationPort: port }, context);
+                for (const [destination, port, protocol] of [["203.0.113.9", 80], ["8.8.8.8", 53, "Udp"], ["198.51.100.20", 5432]] as const) {
+                    assert.deepEqual(out(destination, port, protocol), { access: "Deny", rule: "DenyInternetOutbound" }, `${destination}:${port}`);
+                }
+                assert.equal(out(intToIpv4(db.first + 5), 5432).access, "Allow", "replication to the standby");
+                const inbound = (source: string, port: number) =>
+                    evaluateNsg(rules, { direction: "Inbound", protocol: "Tcp", source, destination: server, destinationPort: port }, context).access;
+                assert.equal(inbound(intToIpv4(config.network.proxySubnet.first + 4), 5432), "Allow");
+                assert.equal(inbound(intToIpv4(config.network.proxySubnet.first + 4), 22), "Deny");
+                assert.equal(inbound(intToIpv4(config.vpn.clientAddressPool.first + 10), 5432), "Deny", "VPN clients only through the proxy");
+                assert.equal(inbound(intToIpv4(config.network.gatewaySubnet.first + 4), 5432), "Deny");
+            });
+
             it("VNet mode: delegated subnet, linked private DNS zone, no public access, no firewall", () => {
                 const network = server.inputs.network;
                 assert.equal(network.publicNetworkAccess, "Disabled");

@@ -85,6 +85,30 @@ for (const stackFile of loadAllStackFiles()) {
             assert.ok(subnetAzureDeps.every((t) => t === "azure-native:network:VirtualNetwork" || t === T.group), subnetAzureDeps.join(", "));
         });
 
+        it("makes each root a CA for ten years and each client certificate a client-auth leaf for the configured days", () => {
+            const roots = ofType(run, "tls:index/selfSignedCert:SelfSignedCert");
+            assert.equal(roots.length, config.vpn.rootCertificates.length);
+            for (const root of roots) {
+                assert.equal(root.inputs.isCaCertificate, true, `${root.name} must be a CA to sign clients`);
+                assert.ok(root.inputs.allowedUses.includes("cert_signing"));
+                assert.equal(root.inputs.validityPeriodHours, 10 * 365 * 24);
+            }
+            const keys = new Map(ofType(run, "tls:index/privateKey:PrivateKey").map((k) => [k.name, k.inputs]));
+            for (const name of config.vpn.rootCertificates) {
+                assert.deepEqual([keys.get(`root-key-${name}`)?.algorithm, keys.get(`root-key-${name}`)?.rsaBits], ["RSA", 4096]);
+            }
+            const days = config.vpn.clientCertificateValidityDays;
+            for (const cert of ofType(run, "tls:index/locallySignedCert:LocallySignedCert")) {
+                assert.equal(cert.inputs.validityPeriodHours, days * 24, `${cert.name}: ${days} days`);
+                assert.equal(cert.inputs.earlyRenewalHours, Math.min(30, days - 1) * 24, "renewed in the last 30 days");
+                assert.deepEqual([...cert.inputs.allowedUses].sort(), ["client_auth", "digital_signature", "key_encipherment"]);
+                assert.notEqual(cert.inputs.isCaCertificate, true);
+            }
+            for (const client of config.vpn.clients) {
+                assert.deepEqual([keys.get(`client-key-${client}`)?.algorithm, keys.get(`client-key-${client}`)?.rsaBits], ["RSA", 2048]);
+            }
+        });
+
         it("issues one client certificate per configured client, secret", () => {
             assert.ok(run.secretExports.has("vpnClientCertificates"));
             const creds = run.outputs.vpnClientCertificates as Record<string, { certificatePem: string; privateKeyPem: string }>;

@@ -233,6 +233,10 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
 
     let program: Record<string, unknown> = {};
     let error: Error | undefined;
+    // The SDK captures a stack trace for every promise it makes (leak diagnostics), which is most of
+    // a mock run's time; tests read messages, not the program's stacks.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
         program = await body();
     } catch (e) {
@@ -256,6 +260,7 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
         quiet = pending === 0 ? quiet + 1 : 0;
     }
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
+    Error.stackTraceLimit = stackTraceLimit;
     return { resources, invokes, outputs, secretExports, warnings, error };
 }
 

@@ -52,3 +52,12 @@ export function hardOpenFileLimit(): number {
     const hard = line?.trim().split(/\s+/)[4];
     return hard === "unlimited" || hard === undefined ? 1_048_576 : Number(hard);
 }
+
+/**
+ * How many generated cases a property test runs: all of them normally, a sixth under mutation
+ * testing (StrykerJS sets STRYKER_NAMESPACE), where each file runs once per mutant. Fewer cases can
+ * only let more mutants survive, never fewer.
+ */
+export function propertyRuns(runs: number): number {
+    return process.env.STRYKER_NAMESPACE ? Math.max(1, Math.ceil(runs / 6)) : runs;
+}
