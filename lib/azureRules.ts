@@ -336,8 +336,10 @@ function checkGateway(resource: RequestResource, context: RuleContext): string[]
 
 export const FLEXIBLE_SERVER_STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767] as const;
 export const FLEXIBLE_SERVER_VERSIONS = ["11", "12", "13", "14", "15", "16", "17", "18"] as const;
-const RESERVED_ADMIN_LOGINS = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
-const SKU_PREFIX: Record<string, RegExp> = { Burstable: /^Standard_B/, GeneralPurpose: /^Standard_D/, MemoryOptimized: /^Standard_E/ };
+/** Admin logins Azure refuses (besides anything starting with pg_). */
+export const RESERVED_ADMIN_LOGINS: readonly string[] = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
+/** Compute sizes each Flexible Server tier offers, by name prefix. */
+export const FLEXIBLE_SERVER_SKU_FAMILY: Record<string, RegExp> = { Burstable: /^Standard_B/, GeneralPurpose: /^Standard_D/, MemoryOptimized: /^Standard_E/ };
 
 function checkServer(resource: RequestResource, context: RuleContext): string[] {
     const s = resource.inputs;
@@ -353,7 +355,7 @@ function checkServer(resource: RequestResource, context: RuleContext): string[] 
     const sku = obj(s.sku);
     const tier = str(sku.tier);
     const skuName = str(sku.name);
-    if (tier && skuName && SKU_PREFIX[tier] && !SKU_PREFIX[tier].test(skuName)) {
+    if (tier && skuName && FLEXIBLE_SERVER_SKU_FAMILY[tier] && !FLEXIBLE_SERVER_SKU_FAMILY[tier].test(skuName)) {
         problems.push(`sku ${skuName} is not in tier ${tier}`);
     }
     const mode = str(obj(s.highAvailability).mode);

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { nonPublicReason, parseAddressOrCidr, parseCidr, isRfc1918, contains, type Ipv4Cidr } from "../lib/cidr";
 import { SERVER_NAME_PATTERN } from "../lib/naming";
+import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
     return z.string({ error: "must be a CIDR string like 10.40.0.0/16" }).transform((text, ctx) => {
@@ -50,13 +51,13 @@ const int = (min: number, max: number, aboveMax = `must be from ${min} to ${max}
 const name = (pattern: RegExp, rule: string) => z.string({ error: `must be a string (${rule})` }).regex(pattern, `is not valid: ${rule}`);
 
 // Azure's list, plus `postgres` which the engine already owns.
-const RESERVED_ADMIN_LOGINS = ["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public", "postgres"];
+const RESERVED_LOGINS = [...RESERVED_ADMIN_LOGINS, "postgres"];
 const RESERVED_DATABASES = ["postgres", "azure_maintenance", "azure_sys", "template0", "template1"];
 // Names Azure refuses as a Linux VM admin user.
 const RESERVED_VM_USERS = ["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5"];
 
-export const STORAGE_SIZES_GB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767] as const;
-export const POSTGRES_VERSIONS = ["11", "12", "13", "14", "15", "16", "17", "18"] as const;
+export const STORAGE_SIZES_GB = FLEXIBLE_SERVER_STORAGE_SIZES_GB;
+export const POSTGRES_VERSIONS = FLEXIBLE_SERVER_VERSIONS;
 export const VPN_SKUS = ["VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ"] as const;
 
 export const networkFields = {
@@ -106,7 +107,7 @@ export const databaseFields = {
     allowAzureServices: bool,
     adminLogin: z.string({ error: "must be a string" })
         .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, "must start with a letter and use only letters, digits and _ (at most 63)")
-        .refine((login) => !RESERVED_ADMIN_LOGINS.includes(login.toLowerCase()), { message: "is a reserved name Azure refuses" })
+        .refine((login) => !RESERVED_LOGINS.includes(login.toLowerCase()), { message: "is a reserved name Azure refuses" })
         .refine((login) => !login.toLowerCase().startsWith("pg_"), { message: "may not start with pg_" }),
     databases: uniqueList(
         name(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, "letters, digits, _ and -, at most 63, not starting with a digit")

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { contains, nthSubnet, overlaps, type Ipv4Cidr } from "../lib/cidr";
 import { privateZoneConflict, resourceNames, slug } from "../lib/naming";
+import { FLEXIBLE_SERVER_SKU_FAMILY } from "../lib/azureRules";
 import { closestRegions, REGION_LIST_SOURCE, regionZones, zonePlan } from "../lib/regions";
 import { ENVIRONMENT_DEFAULTS, type RawSections } from "./defaults";
 import { databaseFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
@@ -178,11 +179,7 @@ function checkNetworkLayout(collector: ProblemCollector, key: string, network: P
     }
 }
 
-const SKU_FAMILY: Record<string, RegExp> = {
-    Burstable: /^Standard_B/,
-    GeneralPurpose: /^Standard_D/,
-    MemoryOptimized: /^Standard_E/,
-};
+const SKU_FAMILY = FLEXIBLE_SERVER_SKU_FAMILY;
 
 /** Parses, defaults and cross-checks a stack's configuration. Throws StackConfigError listing every problem. */
 export function parseStackConfig(raw: RawStackConfig): StackConfig {
