@@ -15,7 +15,7 @@ import { loadAllStackFiles, loadStackFile } from "./harness/stackFiles";
 import { propertyRuns } from "./harness/tools";
 
 function requests(run: ProgramRun): RequestResource[] {
-    return run.resources.map((r) => ({ type: r.type, name: r.name, inputs: plainInputs(r.inputs) as Record<string, unknown>, deleteBeforeReplace: r.deleteBeforeReplace }));
+    return run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, inputs: plainInputs(r.inputs) as Record<string, unknown>, deleteBeforeReplace: r.deleteBeforeReplace }));
 }
 
 const describeAll = (violations: Violation[]) => violations.map((v) => `${v.rule} ${v.resource}: ${v.message}`).join("\n");
@@ -67,6 +67,8 @@ interface Breakage {
     readonly rule: string;
     readonly what: string;
     readonly base?: "dev" | "prod" | "public" | "ukwest";
+    /** What the violation must say. */
+    readonly says: RegExp;
     readonly breaks: (resources: RequestResource[]) => void;
 }
 
@@ -81,112 +83,233 @@ const gateway = (rs: RequestResource[]) => find(rs, "azure-native:network:Virtua
 const vm = (rs: RequestResource[]) => find(rs, "azure-native:compute:VirtualMachine").inputs as Record<string, any>;
 const long = (n: number) => `a${"b".repeat(n - 1)}`;
 
+const pip = (rs: RequestResource[], name: string) => find(rs, "azure-native:network:PublicIPAddress", name).inputs;
+const subnet = (rs: RequestResource[], name: string) => find(rs, "azure-native:network:Subnet", name).inputs;
+
 const BREAKAGES: Breakage[] = [
-    { rule: "nsg-rule-field-forms", what: `"*" in destinationPortRanges (the first pulumi up's 400)`, breaks: (rs) => {
+    { rule: "nsg-rule-field-forms", what: `"*" in destinationPortRanges (the first pulumi up's 400)`, says: /DenyAllInbound lists "\*" in destinationPortRanges; Azure accepts "\*" only in destinationPortRange/, breaks: (rs) => {
         const deny = nsgRules(rs).find((r) => r.name === "DenyAllInbound")!;
         delete deny.destinationPortRange;
         deny.destinationPortRanges = ["*"];
     } },
-    { rule: "nsg-rule-field-forms", what: "both the singular and the plural form", breaks: (rs) => {
+    { rule: "nsg-rule-field-forms", what: "both the singular and the plural form", says: /sets both destinationPortRange and destinationPortRanges/, breaks: (rs) => {
         nsgRules(rs)[0].destinationPortRanges = ["22"];
     } },
-    { rule: "nsg-rule-field-forms", what: "no destination address at all", breaks: (rs) => {
+    { rule: "nsg-rule-field-forms", what: "no destination address at all", says: /sets neither destinationAddressPrefix nor destinationAddressPrefixes/, breaks: (rs) => {
         delete nsgRules(rs)[0].destinationAddressPrefix;
     } },
-    { rule: "nsg-rule-limits", what: "two inbound rules with one priority", breaks: (rs) => {
+    { rule: "nsg-rule-field-forms", what: "a source prefix in both forms", says: /sets both sourceAddressPrefix and sourceAddressPrefixes/, breaks: (rs) => {
+        nsgRules(rs)[0].sourceAddressPrefixes = ["10.0.0.0/24"];
+    } },
+    { rule: "nsg-rule-limits", what: "two inbound rules with one priority", says: /AllowVpnClientsToProxy and AllowProxySubnetToProxy share Inbound priority 100/, breaks: (rs) => {
         nsgRules(rs)[1].priority = nsgRules(rs)[0].priority;
     } },
-    { rule: "nsg-rule-limits", what: "priority 4097", breaks: (rs) => {
+    { rule: "nsg-rule-limits", what: "priority 4097", says: /priority 4097; Azure allows 100-4096/, breaks: (rs) => {
         nsgRules(rs)[0].priority = 4097;
     } },
-    { rule: "nsg-rule-limits", what: "a 141-character description", breaks: (rs) => {
+    { rule: "nsg-rule-limits", what: "priority 99", says: /priority 99; Azure allows 100-4096/, breaks: (rs) => {
+        nsgRules(rs)[0].priority = 99;
+    } },
+    { rule: "nsg-rule-limits", what: "a 141-character description", says: /description of 141 characters; Azure allows 140/, breaks: (rs) => {
         nsgRules(rs)[0].description = "x".repeat(141);
     } },
-    { rule: "resource-names", what: "a 91-character resource group name", breaks: (rs) => {
+    { rule: "nsg-rule-limits", what: "an 81-character rule name", says: /security rule name "a[b]+": Azure allows up to 80/, breaks: (rs) => {
+        nsgRules(rs)[0].name = long(81);
+    } },
+    { rule: "resource-names", what: "a 91-character resource group name", says: /resourceGroupName "a[b]+" is 91 characters; Azure allows 1-90/, breaks: (rs) => {
         find(rs, "azure-native:resources:ResourceGroup").inputs.resourceGroupName = long(91);
     } },
-    { rule: "resource-names", what: "a 65-character VNet name", breaks: (rs) => {
+    { rule: "resource-names", what: "a resource group name ending in a period", says: /resourceGroupName "rg-x\." breaks Azure's naming rule: letters, digits, _ \. - \( \), not ending with \./, breaks: (rs) => {
+        find(rs, "azure-native:resources:ResourceGroup").inputs.resourceGroupName = "rg-x.";
+    } },
+    { rule: "resource-names", what: "a 65-character VNet name", says: /virtualNetworkName "a[b]+" is 65 characters; Azure allows 2-64/, breaks: (rs) => {
         find(rs, "azure-native:network:VirtualNetwork").inputs.virtualNetworkName = long(65);
     } },
-    { rule: "resource-names", what: "a 64-character server name", breaks: (rs) => {
+    { rule: "resource-names", what: "a one-character VNet name", says: /virtualNetworkName "v" is 1 characters; Azure allows 2-64/, breaks: (rs) => {
+        find(rs, "azure-native:network:VirtualNetwork").inputs.virtualNetworkName = "v";
+    } },
+    { rule: "resource-names", what: "a 64-character server name", says: /serverName "a[b]+" is 64 characters; Azure allows 3-63/, breaks: (rs) => {
         server(rs).serverName = long(64);
     } },
-    { rule: "resource-names", what: "a server name with a double hyphen", breaks: (rs) => {
+    { rule: "resource-names", what: "a server name with a double hyphen", says: /serverName "psql--a" breaks Azure's naming rule: lowercase letters, digits and single hyphens/, breaks: (rs) => {
         server(rs).serverName = "psql--a";
     } },
-    { rule: "resource-names", what: "a 65-character computer name", breaks: (rs) => {
+    { rule: "resource-names", what: "a 65-character computer name", says: /osProfile\.computerName "a[b]+" is 65 characters/, breaks: (rs) => {
         vm(rs).osProfile.computerName = long(65);
     } },
-    { rule: "resource-names", what: "a firewall rule named with periods", base: "public", breaks: (rs) => {
+    { rule: "resource-names", what: "a computer name of digits only", says: /osProfile\.computerName "12345" breaks Azure's naming rule: a host name/, breaks: (rs) => {
+        vm(rs).osProfile.computerName = "12345";
+    } },
+    { rule: "resource-names", what: "a VM name ending in a hyphen", says: /vmName "vm-x-" breaks Azure's naming rule/, breaks: (rs) => {
+        vm(rs).vmName = "vm-x-";
+    } },
+    { rule: "resource-names", what: "an 81-character OS disk name", says: /storageProfile\.osDisk\.name "a[b]+" is 81 characters/, breaks: (rs) => {
+        vm(rs).storageProfile.osDisk.name = long(81);
+    } },
+    { rule: "resource-names", what: "a firewall rule named with periods", base: "public", says: /firewallRuleName "allow-203\.0\.113\.7-32" breaks Azure's naming rule: letters, digits, - and _ \(no periods\)/, breaks: (rs) => {
         find(rs, "azure-native:dbforpostgresql:FirewallRule").inputs.firewallRuleName = "allow-203.0.113.7-32";
     } },
-    { rule: "resource-names", what: "an 81-character subnet name", breaks: (rs) => {
-        find(rs, "azure-native:network:Subnet", "proxy-subnet").inputs.subnetName = long(81);
+    { rule: "resource-names", what: "a database name starting with a digit", says: /databaseName "1app" breaks Azure's naming rule/, breaks: (rs) => {
+        find(rs, "azure-native:dbforpostgresql:Database").inputs.databaseName = "1app";
     } },
-    { rule: "resource-names", what: "a 64-character DNS label in the private zone", breaks: (rs) => {
+    { rule: "resource-names", what: "a lock name with a colon", base: "prod", says: /lockName "a:b" breaks Azure's naming rule/, breaks: (rs) => {
+        find(rs, "azure-native:authorization:ManagementLockByScope").inputs.lockName = "a:b";
+    } },
+    { rule: "resource-names", what: "an 81-character subnet name", says: /subnetName "a[b]+" is 81 characters; Azure allows 1-80/, breaks: (rs) => {
+        subnet(rs, "proxy-subnet").subnetName = long(81);
+    } },
+    { rule: "resource-names", what: "a 64-character DNS label in the private zone", says: /privateZoneName "a[b]+\.private\.postgres\.database\.azure\.com" is not a DNS name/, breaks: (rs) => {
         find(rs, "azure-native:privatedns:PrivateZone").inputs.privateZoneName = `${long(64)}.private.postgres.database.azure.com`;
     } },
-    { rule: "zones-need-a-zonal-region", what: "a zone-redundant gateway IP in ukwest", base: "ukwest", breaks: (rs) => {
-        find(rs, "azure-native:network:PublicIPAddress", "vpn-public-ip").inputs.zones = ["1", "2", "3"];
+    { rule: "resource-names", what: "a one-label private zone", says: /privateZoneName "local" is not a DNS name/, breaks: (rs) => {
+        find(rs, "azure-native:privatedns:PrivateZone").inputs.privateZoneName = "local";
     } },
-    { rule: "zones-need-a-zonal-region", what: "ZoneRedundant HA in ukwest", base: "ukwest", breaks: (rs) => {
+    { rule: "zones-need-a-zonal-region", what: "a zone-redundant gateway IP in ukwest", base: "ukwest", says: /zones \["1","2","3"\] in ukwest, a region without availability zones \(LocationNotSupportAvailabilityZones\)/, breaks: (rs) => {
+        pip(rs, "vpn-public-ip").zones = ["1", "2", "3"];
+    } },
+    { rule: "zones-need-a-zonal-region", what: "ZoneRedundant HA in ukwest", base: "ukwest", says: /highAvailability\.mode ZoneRedundant in ukwest, where Flexible Server offers only SameZone HA/, breaks: (rs) => {
         server(rs).highAvailability = { mode: "ZoneRedundant" };
         server(rs).sku = { name: "Standard_D2ds_v5", tier: "GeneralPurpose" };
     } },
-    { rule: "zones-need-a-zonal-region", what: "an AZ gateway with a zoneless IP in westeurope", breaks: (rs) => {
-        delete find(rs, "azure-native:network:PublicIPAddress", "vpn-public-ip").inputs.zones;
+    { rule: "zones-need-a-zonal-region", what: "ZoneRedundant HA in japanwest (zones, but no zone-redundant Flexible Server HA)", says: /ZoneRedundant in japanwest/, breaks: (rs) => {
+        for (const r of rs.filter((x) => typeof x.inputs.location === "string" && x.inputs.location !== "Global")) {
+            r.inputs.location = "japanwest";
+        }
+        server(rs).highAvailability = { mode: "ZoneRedundant" };
+        server(rs).sku = { name: "Standard_D2ds_v5", tier: "GeneralPurpose" };
     } },
-    { rule: "vpn-gateway-request", what: "VpnGw4AZ on Generation1", breaks: (rs) => {
+    { rule: "zones-need-a-zonal-region", what: "a server zone in ukwest", base: "ukwest", says: /availabilityZone 1 in ukwest/, breaks: (rs) => {
+        server(rs).availabilityZone = "1";
+    } },
+    { rule: "zones-need-a-zonal-region", what: "an AZ gateway with a zoneless IP in westeurope", says: /public IP pip-securepg-dev-vgw has no zones; an AZ gateway SKU in a region with zones needs zone-redundant IPs \(VmssVpnGatewayPublicIpsMustHaveZonesConfigured\)/, breaks: (rs) => {
+        delete pip(rs, "vpn-public-ip").zones;
+    } },
+    { rule: "vpn-gateway-request", what: "VpnGw4AZ on Generation1", says: /VpnGw4AZ is not offered in Generation1 \(offered: VpnGw1AZ, VpnGw2AZ, VpnGw3AZ\)/, breaks: (rs) => {
         gateway(rs).sku = { name: "VpnGw4AZ", tier: "VpnGw4AZ" };
     } },
-    { rule: "vpn-gateway-request", what: "the Basic SKU", breaks: (rs) => {
+    { rule: "vpn-gateway-request", what: "a tier that is not the SKU", says: /sku\.tier VpnGw2AZ differs from sku\.name VpnGw1AZ/, breaks: (rs) => {
+        gateway(rs).sku = { name: "VpnGw1AZ", tier: "VpnGw2AZ" };
+    } },
+    { rule: "vpn-gateway-request", what: "the Basic SKU", says: /the Basic SKU has no OpenVPN/, breaks: (rs) => {
         gateway(rs).sku = { name: "Basic", tier: "Basic" };
     } },
-    { rule: "vpn-gateway-request", what: "Entra ID with IKEv2", breaks: (rs) => {
+    { rule: "vpn-gateway-request", what: "a retired non-zonal SKU", says: /VpnGw2 is a non-zonal SKU Azure no longer creates; use VpnGw2AZ/, breaks: (rs) => {
+        gateway(rs).sku = { name: "VpnGw2", tier: "VpnGw2" };
+        gateway(rs).vpnGatewayGeneration = "Generation2";
+    } },
+    { rule: "vpn-gateway-request", what: "Entra ID with IKEv2", says: /Entra ID \(AAD\) authentication works with OpenVPN only, not IkeV2/, breaks: (rs) => {
         gateway(rs).vpnClientConfiguration.vpnAuthenticationTypes = ["AAD"];
     } },
-    { rule: "vpn-gateway-request", what: "a /30 client pool", breaks: (rs) => {
+    { rule: "vpn-gateway-request", what: "a /30 client pool", says: /client address pool 172\.16\.201\.0\/30 is smaller than the \/29/, breaks: (rs) => {
         gateway(rs).vpnClientConfiguration.vpnClientAddressPool.addressPrefixes = ["172.16.201.0/30"];
     } },
-    { rule: "postgres-server-request", what: "48 GiB of storage", breaks: (rs) => {
+    { rule: "vpn-gateway-request", what: "a gateway outside GatewaySubnet", says: /use subnet snet-x; a gateway must sit in the subnet named exactly GatewaySubnet/, breaks: (rs) => {
+        gateway(rs).ipConfigurations[0].subnet = { id: "/subnets/snet-x" };
+    } },
+    { rule: "vpn-gateway-request", what: "a Basic public IP on the gateway", says: /public IP pip-securepg-dev-vgw must be Standard and Static/, breaks: (rs) => {
+        pip(rs, "vpn-public-ip").sku = { name: "Basic" };
+    } },
+    { rule: "vpn-gateway-request", what: "active-active with one IP configuration", says: /1 IP configuration\(s\); an active-active gateway needs 2/, breaks: (rs) => {
+        gateway(rs).activeActive = true;
+    } },
+    { rule: "postgres-server-request", what: "48 GiB of storage", says: /storage\.storageSizeGB 48 is not a size Flexible Server offers/, breaks: (rs) => {
         server(rs).storage.storageSizeGB = 48;
     } },
-    { rule: "postgres-server-request", what: "HA on Burstable", breaks: (rs) => {
+    { rule: "postgres-server-request", what: "PostgreSQL 10", says: /version 10 is not offered/, breaks: (rs) => {
+        server(rs).version = "10";
+    } },
+    { rule: "postgres-server-request", what: "a General Purpose size on Burstable", says: /sku Standard_D2ds_v5 is not in tier Burstable/, breaks: (rs) => {
+        server(rs).sku = { name: "Standard_D2ds_v5", tier: "Burstable" };
+    } },
+    { rule: "postgres-server-request", what: "HA on Burstable", says: /highAvailability SameZone is not available on the Burstable tier/, breaks: (rs) => {
         server(rs).highAvailability = { mode: "SameZone" };
     } },
-    { rule: "postgres-server-request", what: "VNet integration without the private DNS zone", breaks: (rs) => {
+    { rule: "postgres-server-request", what: "3 days of backups", says: /backupRetentionDays 3: Azure allows 7-35/, breaks: (rs) => {
+        server(rs).backup.backupRetentionDays = 3;
+    } },
+    { rule: "postgres-server-request", what: "a reserved admin login", says: /administratorLogin azure_pg_admin is reserved/, breaks: (rs) => {
+        server(rs).administratorLogin = "azure_pg_admin";
+    } },
+    { rule: "postgres-server-request", what: "an admin login starting with pg_", says: /administratorLogin pg_owner is reserved/, breaks: (rs) => {
+        server(rs).administratorLogin = "pg_owner";
+    } },
+    { rule: "postgres-server-request", what: "VNet integration without the private DNS zone", says: /needs network\.privateDnsZoneArmResourceId/, breaks: (rs) => {
         delete server(rs).network.privateDnsZoneArmResourceId;
     } },
-    { rule: "subnet-request", what: "an NSG on GatewaySubnet", breaks: (rs) => {
-        find(rs, "azure-native:network:Subnet", "gateway-subnet").inputs.networkSecurityGroup = { id: "/nsg" };
+    { rule: "postgres-server-request", what: "VNet integration with public access", says: /cannot have publicNetworkAccess Enabled/, breaks: (rs) => {
+        server(rs).network.publicNetworkAccess = "Enabled";
     } },
-    { rule: "subnet-request", what: "a /29 delegated database subnet", breaks: (rs) => {
-        find(rs, "azure-native:network:Subnet", "database-subnet").inputs.addressPrefix = "10.40.2.0/29";
+    { rule: "postgres-server-request", what: "a private zone outside postgres.database.azure.com", says: /private DNS zone securepg-dev\.example\.com must end in \.postgres\.database\.azure\.com/, breaks: (rs) => {
+        const zone = find(rs, "azure-native:privatedns:PrivateZone").inputs;
+        zone.privateZoneName = "securepg-dev.example.com";
+        server(rs).network.privateDnsZoneArmResourceId = "/privateDnsZones/securepg-dev.example.com";
     } },
-    { rule: "public-ip-request", what: "a Dynamic Standard IP", breaks: (rs) => {
-        find(rs, "azure-native:network:PublicIPAddress", "nat-public-ip").inputs.publicIPAllocationMethod = "Dynamic";
+    { rule: "postgres-server-request", what: "a private zone named after the server", says: /may not be named after the server securepg-dev/, breaks: (rs) => {
+        server(rs).serverName = "securepg-dev";
     } },
-    { rule: "firewall-rule-request", what: "start after end", base: "public", breaks: (rs) => {
-        const rule = find(rs, "azure-native:dbforpostgresql:FirewallRule").inputs;
-        rule.startIpAddress = "203.0.113.9";
-        rule.endIpAddress = "203.0.113.1";
+    { rule: "postgres-server-request", what: "a delegated subnet delegated elsewhere", says: /must be delegated to Microsoft\.DBforPostgreSQL\/flexibleServers and nothing else/, breaks: (rs) => {
+        subnet(rs, "database-subnet").delegations = [{ name: "x", serviceName: "Microsoft.Web/serverFarms" }];
     } },
-    { rule: "virtual-machine-request", what: "customData over 64 KiB", breaks: (rs) => {
+    { rule: "subnet-request", what: "an NSG on GatewaySubnet", says: /GatewaySubnet must not have an NSG/, breaks: (rs) => {
+        subnet(rs, "gateway-subnet").networkSecurityGroup = { id: "/nsg" };
+    } },
+    { rule: "subnet-request", what: "a delegated GatewaySubnet", says: /GatewaySubnet must not be delegated/, breaks: (rs) => {
+        subnet(rs, "gateway-subnet").delegations = [{ name: "x", serviceName: "Microsoft.Web/serverFarms" }];
+    } },
+    { rule: "subnet-request", what: "a /29 delegated database subnet", says: /10\.40\.2\.0\/29 is smaller than the \/28 a Flexible Server subnet needs/, breaks: (rs) => {
+        subnet(rs, "database-subnet").addressPrefix = "10.40.2.0/29";
+    } },
+    { rule: "subnet-request", what: "a database subnet delegated twice", says: /a Flexible Server subnet is delegated to nothing else/, breaks: (rs) => {
+        subnet(rs, "database-subnet").delegations.push({ name: "x", serviceName: "Microsoft.Web/serverFarms" });
+    } },
+    { rule: "public-ip-request", what: "a Dynamic Standard IP", says: /a Standard public IP must be Static/, breaks: (rs) => {
+        pip(rs, "nat-public-ip").publicIPAllocationMethod = "Dynamic";
+    } },
+    { rule: "public-ip-request", what: "a Basic IP", says: /Basic public IPs were retired on 2025-09-30/, breaks: (rs) => {
+        pip(rs, "nat-public-ip").sku = { name: "Basic" };
+    } },
+    { rule: "firewall-rule-request", what: "start after end", base: "public", says: /startIpAddress 203\.0\.113\.9 is after endIpAddress 203\.0\.113\.1/, breaks: (rs) => {
+        const r = find(rs, "azure-native:dbforpostgresql:FirewallRule").inputs;
+        r.startIpAddress = "203.0.113.9";
+        r.endIpAddress = "203.0.113.1";
+    } },
+    { rule: "firewall-rule-request", what: "an address out of range", base: "public", says: /203\.0\.113\.256 is not an IPv4 address/, breaks: (rs) => {
+        find(rs, "azure-native:dbforpostgresql:FirewallRule").inputs.endIpAddress = "203.0.113.256";
+    } },
+    { rule: "virtual-machine-request", what: "customData over 64 KiB", says: /customData is 70000 characters of base64; Azure allows 65535/, breaks: (rs) => {
         vm(rs).osProfile.customData = "A".repeat(70_000);
     } },
-    { rule: "virtual-machine-request", what: "an SSH key outside the admin's home", breaks: (rs) => {
+    { rule: "virtual-machine-request", what: "an SSH key outside the admin's home", says: /SSH key path \/root\/\.ssh\/authorized_keys is not \/home\/azureuser\/\.ssh\/authorized_keys/, breaks: (rs) => {
         vm(rs).osProfile.linuxConfiguration.ssh.publicKeys[0].path = "/root/.ssh/authorized_keys";
     } },
-    { rule: "nat-gateway-request", what: "a 2-minute idle timeout", breaks: (rs) => {
+    { rule: "virtual-machine-request", what: "no SSH key and no password", says: /password authentication is off but no SSH key is given/, breaks: (rs) => {
+        vm(rs).osProfile.linuxConfiguration.ssh.publicKeys = [];
+    } },
+    { rule: "virtual-machine-request", what: "platform patching without the VM agent", says: /AutomaticByPlatform needs provisionVMAgent true/, breaks: (rs) => {
+        vm(rs).osProfile.linuxConfiguration.provisionVMAgent = false;
+    } },
+    { rule: "virtual-machine-request", what: "Trusted Launch on a Gen1 image", says: /Trusted Launch needs a Generation 2 image; server-gen1 is Generation 1/, breaks: (rs) => {
+        vm(rs).storageProfile.imageReference.sku = "server-gen1";
+    } },
+    { rule: "nat-gateway-request", what: "a 2-minute idle timeout", says: /idleTimeoutInMinutes 2: Azure allows 4-120/, breaks: (rs) => {
         find(rs, "azure-native:network:NatGateway").inputs.idleTimeoutInMinutes = 2;
     } },
-    { rule: "tags", what: "a 257-character tag value", breaks: (rs) => {
+    { rule: "tags", what: "a 257-character tag value", says: /tag note has a value of 257 characters; Azure allows 256/, breaks: (rs) => {
         find(rs, "azure-native:network:VirtualNetwork").inputs.tags = { note: "x".repeat(257) };
     } },
-    { rule: "replacement-deletes-first", what: "the proxy VM replaced create-first", breaks: (rs) => {
+    { rule: "tags", what: "51 tags", says: /51 tags; Azure allows 50/, breaks: (rs) => {
+        find(rs, "azure-native:network:VirtualNetwork").inputs.tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, "v"]));
+    } },
+    { rule: "tags", what: "a tag name with a slash", says: /tag name "a\/b"/, breaks: (rs) => {
+        find(rs, "azure-native:network:VirtualNetwork").inputs.tags = { "a/b": "v" };
+    } },
+    { rule: "replacement-deletes-first", what: "the proxy VM replaced create-first", says: /has a fixed name \(vmName\) but no deleteBeforeReplace/, breaks: (rs) => {
         Object.assign(find(rs, "azure-native:compute:VirtualMachine"), { deleteBeforeReplace: false });
     } },
-    { rule: "replacement-deletes-first", what: "the server replaced create-first", breaks: (rs) => {
+    { rule: "replacement-deletes-first", what: "the private DNS zone replaced create-first", says: /has a fixed name \(privateZoneName\)/, breaks: (rs) => {
+        Object.assign(find(rs, "azure-native:privatedns:PrivateZone"), { deleteBeforeReplace: false });
+    } },
+    { rule: "replacement-deletes-first", what: "the server replaced create-first", says: /has a fixed name \(serverName\)/, breaks: (rs) => {
         Object.assign(find(rs, "azure-native:dbforpostgresql:Server"), { deleteBeforeReplace: false });
     } },
 ];
@@ -215,7 +338,9 @@ describe("each rule catches a broken copy of a real deployment", () => {
             const copy = structuredClone(bases.get(breakage.base ?? "dev")!);
             breakage.breaks(copy);
             const violations = checkAzureRequests(copy);
-            assert.ok(violations.some((v) => v.rule === breakage.rule), `not caught by ${breakage.rule}; got:\n${describeAll(violations) || "(nothing)"}`);
+            const caught = violations.filter((v) => v.rule === breakage.rule);
+            assert.ok(caught.some((v) => breakage.says.test(v.message)), `not caught by ${breakage.rule} saying ${breakage.says}; got:\n${describeAll(violations) || "(nothing)"}`);
+            assert.ok(caught.every((v) => v.resource.startsWith("azure-native:") && v.urn !== undefined), "each violation names its resource");
         });
     }
 
