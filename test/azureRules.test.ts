@@ -260,7 +260,7 @@ const BREAKAGES: Breakage[] = [
         subnet(rs, "database-subnet").addressPrefix = "10.40.2.0/29";
     } },
     { rule: "subnet-request", what: "a database subnet delegated twice", says: /a Flexible Server subnet is delegated to nothing else/, breaks: (rs) => {
-        subnet(rs, "database-subnet").delegations.push({ name: "x", serviceName: "Microsoft.Web/serverFarms" });
+        (subnet(rs, "database-subnet").delegations as unknown[]).push({ name: "x", serviceName: "Microsoft.Web/serverFarms" });
     } },
     { rule: "public-ip-request", what: "a Dynamic Standard IP", says: /a Standard public IP must be Static/, breaks: (rs) => {
         pip(rs, "nat-public-ip").publicIPAllocationMethod = "Dynamic";
