@@ -120,9 +120,13 @@ export class PostgresServer extends pulumi.ComponentResource {
         const serverRef = { resourceGroupName, serverName: server.name };
 
         for (const parameter of serverParameters(db)) {
+            // A server parameter cannot be deleted, only reset, and azure-native resets it with a
+            // PUT that Azure answers with InternalServerError (pulumi-azure-native #3476,
+            // azure-rest-api-specs #30143), which would stop `pulumi destroy` before the server.
+            // The parameters go with the server, so destroy only drops them from the state.
             after((o) => new dbforpostgresql.Configuration(`parameter-${parameter.name}`, {
                 ...serverRef, configurationName: parameter.name, value: parameter.value, source: "user-override",
-            }, o));
+            }, o), { retainOnDelete: true });
         }
         const firewallRuleNames: string[] = [];
         if (placement.access === "public" && db.access === "public") {

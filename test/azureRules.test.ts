@@ -1,24 +1,14 @@
 /**
- * Azure's own rules (lib/azureRules.ts) against everything the real program registers: for every
- * stack file, for generated variants (long stack names, regions with and without zones, both
- * access modes, every gateway SKU), and, rule by rule, against broken copies that each rule must
- * catch.
+ * Azure's own rules (lib/azureRules.ts) against everything the real program registers for every
+ * stack file, and, rule by rule, against broken copies of a real deployment that each rule must
+ * catch. Generated variants: test/azureRules.variants.test.ts.
  */
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import fc from "fast-check";
-import { AZURE_RULES, checkAzureRequests, kindOf, type RequestResource, type Violation } from "../lib/azureRules";
-import { REGIONS_WITH_ZONES, REGIONS_WITHOUT_ZONES } from "../lib/regions";
-import { VPN_SKUS } from "../stacks/fields";
-import { plainInputs, runProgram, type ProgramRun } from "./harness/program";
+import { AZURE_RULES, checkAzureRequests, kindOf, type RequestResource } from "../lib/azureRules";
+import { describeAll, requests } from "./harness/azureRequests";
+import { runProgram } from "./harness/program";
 import { loadAllStackFiles, loadStackFile } from "./harness/stackFiles";
-import { propertyRuns } from "./harness/tools";
-
-function requests(run: ProgramRun): RequestResource[] {
-    return run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, inputs: plainInputs(r.inputs) as Record<string, unknown>, deleteBeforeReplace: r.deleteBeforeReplace }));
-}
-
-const describeAll = (violations: Violation[]) => violations.map((v) => `${v.rule} ${v.resource}: ${v.message}`).join("\n");
 
 describe("every resource of every stack file passes Azure's rules", () => {
     for (const stackFile of loadAllStackFiles()) {
@@ -30,36 +20,6 @@ describe("every resource of every stack file passes Azure's rules", () => {
             assert.equal(describeAll(checkAzureRequests(requests(run))), "");
         });
     }
-});
-
-describe("generated variants pass Azure's rules", () => {
-    const j = JSON.stringify;
-    const variant = fc.record({
-        stack: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,99}$/).filter((s) => /[a-z0-9]/.test(s)),
-        environment: fc.constantFrom("dev", "prod"),
-        location: fc.constantFrom(...REGIONS_WITH_ZONES, ...REGIONS_WITHOUT_ZONES),
-        access: fc.constantFrom("vnet", "public"),
-        sku: fc.constantFrom(...VPN_SKUS),
-        port: fc.integer({ min: 1024, max: 65535 }),
-        ranges: fc.subarray(["203.0.113.7", "198.51.100.0/28", "192.0.2.0/24"]),
-        allowAzureServices: fc.boolean(),
-        databases: fc.uniqueArray(fc.stringMatching(/^[a-z_][a-z0-9_-]{0,20}$/).filter((d) => !["postgres", "template0", "template1", "azure_sys", "azure_maintenance"].includes(d)), { minLength: 1, maxLength: 3 }),
-    });
-
-    it(`for ${propertyRuns(30)} of them`, async () => {
-        await fc.assert(fc.asyncProperty(variant, async (v) => {
-            const config: Record<string, string> = {
-                "azure-native:location": v.location,
-                "securepg:environment": v.environment,
-                "securepg:database": j({ access: v.access, databases: v.databases, ...(v.access === "public" ? { allowedIpRanges: v.ranges, allowAzureServices: v.allowAzureServices } : {}) }),
-                "securepg:vpn": j({ sku: v.sku, clients: ["c1"] }),
-                "securepg:proxy": j({ port: v.port }),
-            };
-            const run = await runProgram({ stack: v.stack, config });
-            assert.equal(run.error, undefined, run.error?.message);
-            assert.equal(describeAll(checkAzureRequests(requests(run))), "", `variant ${j(v)}`);
-        }), { numRuns: propertyRuns(30) });
-    });
 });
 
 /** A broken copy of a registered deployment, and the rule that must catch it. */

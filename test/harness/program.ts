@@ -29,6 +29,8 @@ export interface RegisteredResource {
     readonly replaceOnChanges: string[];
     /** A replacement deletes the old resource first (needed whenever the name stays the same). */
     readonly deleteBeforeReplace: boolean;
+    /** Destroy drops it from the state without asking Azure to delete it. */
+    readonly retainOnDelete: boolean;
     readonly additionalSecretOutputs: string[];
     readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
 }
@@ -212,6 +214,7 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
             parent: req.getParent(), dependencies: req.getDependenciesList(), protect: req.getProtect() === true,
             ignoreChanges: req.getIgnorechangesList(), replaceOnChanges: req.getReplaceonchangesList(),
             deleteBeforeReplace: req.getDeletebeforereplace() === true,
+            retainOnDelete: req.getRetainondelete?.() === true,
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
         };
