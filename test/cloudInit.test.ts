@@ -30,9 +30,13 @@ describe("proxyUserData", () => {
     it("writes the whole nginx config, byte for byte what the renderer produced", () => {
         const files = writtenFiles(userData);
         assert.equal(files.get(CANDIDATE_NGINX_CONF), renderNginxConfig(proxyNginxOptions(devConfig, FQDN)));
+        // Outside /etc/nginx: nginx never loads a candidate that has not passed `nginx -t`.
+        assert.match(CANDIDATE_NGINX_CONF, /^\/etc\/securepg\/[\w.-]+\.conf$/);
     });
 
     it("lowers the kernel's keepalive timers below Azure's idle timeout", () => {
+        // `sysctl --system` reads only *.conf files in /etc/sysctl.d.
+        assert.match(KEEPALIVE_SYSCTL_FILE, /^\/etc\/sysctl\.d\/[\w.-]+\.conf$/);
         const sysctl = writtenFiles(userData).get(KEEPALIVE_SYSCTL_FILE)!;
         const time = Number(/net\.ipv4\.tcp_keepalive_time = (\d+)/.exec(sysctl)?.[1]);
         assert.ok(time > 0 && time < 240, sysctl);
@@ -42,6 +46,7 @@ describe("proxyUserData", () => {
 
     it("applies sysctl, then installs the config only through the nginx -t gate", () => {
         assert.deepEqual(doc.runcmd, [["sysctl", "--system"], [APPLY_SCRIPT]]);
+        assert.match(APPLY_SCRIPT, /^\/usr\/local\/sbin\/[\w.-]+$/, "runcmd runs it by absolute path");
         const script = writtenFiles(userData).get(APPLY_SCRIPT)!;
         const gate = script.indexOf('if ! nginx -t -q -c "$candidate"; then');
         const install = script.indexOf('install -m 0644 "$candidate" "$live"');

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { fitName, NAME_LIMITS, resourceNames, SERVER_NAME_PATTERN, SERVER_SUFFIX_LENGTH, slug } from "../lib/naming";
+import { fitName, NAME_LIMITS, privateZoneConflict, resourceNames, SERVER_NAME_PATTERN, SERVER_SUFFIX_LENGTH, slug } from "../lib/naming";
 
 const stackName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
 
@@ -76,5 +76,20 @@ describe("resourceNames", () => {
     it("makes names from letters, digits and hyphens only", () => {
         assert.equal(slug("Prod_EU.blue"), "prod-eu-blue");
         assert.equal(slug("__"), "");
+    });
+});
+
+describe("privateZoneConflict", () => {
+    it("accepts a zone under postgres.database.azure.com named after something else", () => {
+        assert.equal(privateZoneConflict("securepg-dev.private.postgres.database.azure.com", "psql-securepg-dev-a1b2c3"), undefined);
+        assert.equal(privateZoneConflict("team.postgres.database.azure.com", "psql-x"), undefined);
+    });
+
+    it("refuses the server's own FQDN, a zone named after the server, and zones outside the suffix", () => {
+        assert.equal(privateZoneConflict("PSQL-X.postgres.database.azure.com", "psql-x"), "private DNS zone PSQL-X.postgres.database.azure.com is the server's own FQDN");
+        assert.equal(privateZoneConflict("psql-x.private.postgres.database.azure.com", "PSQL-X"),
+            "private DNS zone psql-x.private.postgres.database.azure.com is named after the server PSQL-X");
+        assert.equal(privateZoneConflict("securepg.example.com", "psql-x"), "private DNS zone securepg.example.com must end in .postgres.database.azure.com");
+        assert.match(privateZoneConflict("xpostgres.database.azure.com", "psql-x") ?? "", /must end in \.postgres\.database\.azure\.com/, "the dot belongs to the suffix");
     });
 });

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { closestRegions, POSTGRES_NO_ZONE_REDUNDANT_HA, regionZones, REGIONS_WITH_ZONES, REGIONS_WITHOUT_ZONES, zonePlan } from "../lib/regions";
-import { parseStackConfig } from "../stacks";
+import { parseStackConfig, StackConfigError } from "../stacks";
 import { one, runProgram } from "./harness/program";
 
 describe("region table", () => {
@@ -21,6 +21,15 @@ describe("region table", () => {
         assert.equal(regionZones("australiasoutheast"), "no-zones");
         assert.equal(regionZones("mars"), "unknown");
         assert.deepEqual(closestRegions("westeurpoe", 1), ["westeurope"]);
+    });
+
+    it("refuses an unknown region with the closest names and where the table comes from", () => {
+        assert.throws(() => parseStackConfig({ project: "securepg", stack: "dev", values: { "azure-native:location": "westeurpoe" } }), (error: unknown) => {
+            assert.ok(error instanceof StackConfigError);
+            assert.match(error.message, /westeurpoe is not an Azure region securepg knows \(did you mean westeurope/);
+            assert.match(error.message, /from https:\/\/learn\.microsoft\.com\/azure\/reliability\/regions-list \(\d{4}-\d{2}-\d{2}\)/);
+            return true;
+        });
     });
 
     it("plans zone-redundant IPs and HA where the region has zones, regional ones elsewhere", () => {
