@@ -1,85 +1,12 @@
 /**
  * Changes Azure or Pulumi would stop halfway, refused before any resource: a gateway SKU of another
- * generation, deletes blocked by the lock or by protect; and the storage floor. Pure functions
- * first, then the real program with a previous deployment's outputs.
+ * generation, deletes blocked by the lock or by protect; and the storage floor, judged by the real
+ * program with a previous deployment's outputs (the pure rules: lifecycleRules.test.ts).
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { blockedRemovals, gatewaySkuProblem, generationForNewGateway, GENERATION_SKUS, plannedStorageSize } from "../lib/lifecycle";
-import { previousDeploymentOf } from "../stacks/deployed";
 import { runProgram, type ProgramRun } from "./harness/program";
 import { loadStackFile, withSections } from "./harness/stackFiles";
-
-describe("plannedStorageSize", () => {
-    it("sends the configured size unless the server already has more", () => {
-        assert.deepEqual(plannedStorageSize(128, undefined), { sizeGB: 128, warning: undefined });
-        assert.deepEqual(plannedStorageSize(128, 128), { sizeGB: 128, warning: undefined });
-        assert.deepEqual(plannedStorageSize(512, 256), { sizeGB: 512, warning: undefined });
-        const grown = plannedStorageSize(128, 256);
-        assert.equal(grown.sizeGB, 256);
-        assert.match(String(grown.warning), /storageSizeGB is 128 GiB but the server already has 256 GiB/);
-    });
-});
-
-describe("gateway generation", () => {
-    it("creates VpnGw1AZ as Generation1 and every other AZ SKU as Generation2", () => {
-        assert.equal(generationForNewGateway("VpnGw1AZ"), "Generation1");
-        for (const sku of ["VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ"]) {
-            assert.equal(generationForNewGateway(sku), "Generation2", sku);
-            assert.ok(GENERATION_SKUS.Generation2.includes(sku));
-        }
-        assert.ok(!GENERATION_SKUS.Generation2.includes("VpnGw1AZ") && !GENERATION_SKUS.Generation1.includes("VpnGw4AZ"));
-    });
-
-    it("refuses resizing across generations, and nothing else", () => {
-        const gen1 = { sku: "VpnGw1AZ", generation: "Generation1" };
-        assert.equal(gatewaySkuProblem(undefined, "VpnGw5AZ"), undefined, "a new gateway can be anything");
-        assert.equal(gatewaySkuProblem(gen1, "VpnGw1AZ"), undefined);
-        assert.equal(gatewaySkuProblem(gen1, "VpnGw3AZ"), undefined);
-        assert.match(String(gatewaySkuProblem(gen1, "VpnGw4AZ")), /VpnGw4AZ is not offered in Generation1.*Choose one of VpnGw1AZ, VpnGw2AZ, VpnGw3AZ/);
-        const migrated = { sku: "VpnGw2AZ", generation: "Generation2" };
-        assert.equal(gatewaySkuProblem(migrated, "VpnGw5AZ"), undefined);
-        assert.match(String(gatewaySkuProblem(migrated, "VpnGw1AZ")), /VpnGw1AZ is not offered in Generation2/);
-        assert.equal(gatewaySkuProblem({ sku: "VpnGw1AZ", generation: "Generation2" }, "VpnGw1AZ"), undefined, "what Azure migrated stays as it is");
-    });
-});
-
-describe("blockedRemovals", () => {
-    const previous = (protect: boolean, deleteLock: boolean) => ({ protection: { protect, deleteLock }, firewallRuleNames: ["allow-a", "allow-b"], databaseNames: ["app", "audit"] });
-
-    it("refuses removing a firewall rule under the lock, a database under protect or the lock", () => {
-        const locked = blockedRemovals({ previous: previous(true, true), firewallRuleNames: ["allow-a"], databaseNames: ["app"] });
-        assert.equal(locked.length, 2);
-        assert.match(locked[0], /firewall rule allow-b is blocked by the server's CanNotDelete lock.*deleteLock false/);
-        assert.match(locked[1], /database audit .*securepg:protect false and securepg:database\.deleteLock false/);
-    });
-
-    it("lets them go once an earlier update lifted the lock and protect, and lets additions through", () => {
-        assert.deepEqual(blockedRemovals({ previous: previous(false, false), firewallRuleNames: [], databaseNames: [] }), []);
-        assert.deepEqual(blockedRemovals({ previous: previous(true, true), firewallRuleNames: ["allow-a", "allow-b", "allow-c"], databaseNames: ["app", "audit", "new"] }), []);
-        assert.deepEqual(blockedRemovals({ previous: previous(true, false), firewallRuleNames: ["allow-a"], databaseNames: ["app", "audit"] }), [],
-            "protect alone does not block a rule: rules are not protected");
-        assert.deepEqual(blockedRemovals({ previous: { firewallRuleNames: ["x"] }, firewallRuleNames: [], databaseNames: [] }), [], "no protection known: nothing to say");
-    });
-});
-
-describe("previousDeploymentOf", () => {
-    it("reads what the program exports and ignores what an older deployment lacks or mangled", () => {
-        const p = previousDeploymentOf({
-            databaseIdentity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
-            serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
-        });
-        assert.deepEqual(p, {
-            identity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
-            serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
-        });
-        const old = previousDeploymentOf({ protection: { protect: "yes" }, vpnGateway: { sku: "VpnGw1AZ" }, serverName: "", firewallRuleNames: [1] });
-        assert.equal(old.protection, undefined);
-        assert.equal(old.vpnGateway, undefined);
-        assert.equal(old.serverName, undefined);
-        assert.equal(old.firewallRuleNames, undefined);
-    });
-});
 
 describe("the program refuses them before any resource", () => {
     const dev = loadStackFile("Pulumi.dev.yaml");
