@@ -72,6 +72,14 @@ describe("renderNginxConfig", () => {
         assert.throws(() => renderNginxConfig({ ...options, idleTimeoutSeconds: 0 }), /idleTimeoutSeconds/);
         assert.throws(() => renderNginxConfig({ ...options, listenPort: 70000 }), /listenPort/);
         assert.throws(() => renderNginxConfig({ ...options, accessLogPath: "/tmp/x log" }), /accessLogPath/);
+        assert.throws(() => renderNginxConfig({ ...options, resolver: "168.63.129.16 ipv6=on; include /x" }), /nginx config: resolver "168\.63\.129\.16 ipv6=on; include \/x" is not an IPv4 address/);
+        assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 0 }), /workerProcesses/);
+        assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 1025 }), /workerProcesses/);
+    });
+
+    it("runs a fixed number of workers when asked, and one per core by default", () => {
+        assert.deepEqual(directives(conf, "worker_processes"), ["auto"]);
+        assert.deepEqual(directives(renderNginxConfig({ ...options, workerProcesses: 2 }), "worker_processes"), ["2"]);
     });
 });
 
