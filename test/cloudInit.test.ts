@@ -38,6 +38,7 @@ describe("proxyUserData", () => {
         // `sysctl --system` reads only *.conf files in /etc/sysctl.d.
         assert.match(KEEPALIVE_SYSCTL_FILE, /^\/etc\/sysctl\.d\/[\w.-]+\.conf$/);
         const sysctl = writtenFiles(userData).get(KEEPALIVE_SYSCTL_FILE)!;
+        assert.match(sysctl, /^# securepg: .+\n/, "an operator on the VM can tell what wrote the file and why");
         const time = Number(/net\.ipv4\.tcp_keepalive_time = (\d+)/.exec(sysctl)?.[1]);
         assert.ok(time > 0 && time < 240, sysctl);
         assert.match(sysctl, /net\.ipv4\.tcp_keepalive_intvl = \d+/);

@@ -74,6 +74,7 @@ describe("renderNginxConfig", () => {
         assert.throws(() => renderNginxConfig({ ...options, accessLogPath: "/tmp/x log" }), /accessLogPath/);
         assert.throws(() => renderNginxConfig({ ...options, resolver: "168.63.129.16 ipv6=on; include /x" }), /nginx config: resolver "168\.63\.129\.16 ipv6=on; include \/x" is not an IPv4 address/);
         assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 0 }), /workerProcesses/);
+        assert.throws(() => renderNginxConfig({ ...options, user: "www-data; daemon off" }), /nginx config: user "www-data; daemon off" is not a user name/);
         assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 1025 }), /workerProcesses/);
     });
 
