@@ -39,6 +39,10 @@ describe("proxyUserData", () => {
         assert.match(KEEPALIVE_SYSCTL_FILE, /^\/etc\/sysctl\.d\/[\w.-]+\.conf$/);
         const sysctl = writtenFiles(userData).get(KEEPALIVE_SYSCTL_FILE)!;
         assert.match(sysctl, /^# securepg: .+\n/, "an operator on the VM can tell what wrote the file and why");
+        assert.ok(sysctl.endsWith("\n"));
+        for (const line of sysctl.split("\n").filter((l) => l !== "" && !l.startsWith("#"))) {
+            assert.match(line, /^net\.ipv4\.tcp_keepalive_(time|intvl|probes) = \d+$/, "sysctl --system refuses anything else");
+        }
         const time = Number(/net\.ipv4\.tcp_keepalive_time = (\d+)/.exec(sysctl)?.[1]);
         assert.ok(time > 0 && time < 240, sysctl);
         assert.match(sysctl, /net\.ipv4\.tcp_keepalive_intvl = \d+/);

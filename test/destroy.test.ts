@@ -30,6 +30,7 @@ describe("classifyDestroyFailure", () => {
         assert.match(locked.advice, /securepg:database\.deleteLock.*pulumi up --stack prod/);
         const protectedOne = classifyDestroyFailure("error: resource urn:pulumi:prod::securepg::...::server cannot be deleted because it is protected", "prod");
         assert.equal(protectedOne.kind, "protected");
+        assert.equal(protectedOne.retry, false, "waiting never lifts protect");
         assert.match(protectedOne.advice, /securepg:protect.*update of its own/);
         assert.deepEqual([classifyDestroyFailure("boom", "dev").kind, classifyDestroyFailure("boom", "dev").retry], ["unknown", false]);
     });

@@ -127,6 +127,7 @@ describe("evaluateNsg", () => {
         assert.throws(() => prefixCovers("Storage", "20.60.0.1", context), /service tag Storage/);
         assert.ok(prefixCovers("10.40.1.0/24", "10.40.1.255", context));
         assert.ok(!prefixCovers("10.40.1.0/24", "10.40.2.0", context));
+        assert.throws(() => prefixCovers("10.40.1.0/33", "10.40.1.1", context), /^Error: NSG evaluation: .*10\.40\.1\.0\/33/);
     });
 
     it("reads ports, ranges and * and refuses anything else", () => {
