@@ -20,7 +20,12 @@ describe("pemToAzureCertData", () => {
 
     it("refuses what is not a certificate", () => {
         assert.throws(() => pemToAzureCertData("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"), /PEM certificate/);
-        assert.throws(() => pemToAzureCertData("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----"), /not base64/);
+        const body = (text: string) => `-----BEGIN CERTIFICATE-----\n${text}\n-----END CERTIFICATE-----`;
+        assert.throws(() => pemToAzureCertData(body("!!!")), /not base64/);
+        for (const bad of ["!!!!", "", "AAA", "AAAAA=="]) {
+            assert.throws(() => pemToAzureCertData(body(bad)), /the PEM certificate body is not base64/, JSON.stringify(bad));
+        }
+        assert.equal(pemToAzureCertData(body("AAAA\nAA==")), "AAAAAA==");
     });
 });
 

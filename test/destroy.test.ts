@@ -32,6 +32,7 @@ describe("classifyDestroyFailure", () => {
         assert.equal(protectedOne.kind, "protected");
         assert.equal(protectedOne.retry, false, "waiting never lifts protect");
         assert.match(protectedOne.advice, /securepg:protect.*update of its own/);
+        assert.match(protectedOne.advice, /^Pulumi refuses to delete protected resources\. Set `securepg:protect` to false \(and `securepg:database\.deleteLock` to false\) and run `pulumi up --stack prod` first: protection is lifted by an update of its own, then destroy\.$/);
         assert.deepEqual([classifyDestroyFailure("boom", "dev").kind, classifyDestroyFailure("boom", "dev").retry], ["unknown", false]);
     });
 });

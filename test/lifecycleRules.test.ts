@@ -16,7 +16,8 @@ describe("plannedStorageSize", () => {
         assert.deepEqual(plannedStorageSize(512, 256), { sizeGB: 512, warning: undefined });
         const grown = plannedStorageSize(128, 256);
         assert.equal(grown.sizeGB, 256);
-        assert.match(String(grown.warning), /storageSizeGB is 128 GiB but the server already has 256 GiB/);
+        assert.equal(grown.warning, "securepg:database.storageSizeGB is 128 GiB but the server already has 256 GiB (storage auto-grow, or an earlier " +
+            "larger setting); storage never shrinks, so the server keeps 256 GiB. Set storageSizeGB to 256 or more to silence this.");
     });
 });
 
