@@ -60,6 +60,13 @@ describe("libpqConnectionString", () => {
         assert.equal(quoteLibpqValue("a b"), "'a b'");
     });
 
+    it("quotes only what needs it, so the string users paste stays readable", () => {
+        assert.equal(libpqConnectionString({ ...base, password: "Pa55-word_.~" }),
+            "host=psql-x.postgres.database.azure.com hostaddr=10.40.1.4 port=5432 dbname=app user=pgadmin password=Pa55-word_.~ sslmode=verify-full");
+        assert.equal(quoteLibpqValue("/home/me/.postgresql/root.crt"), "/home/me/.postgresql/root.crt");
+        assert.equal(quoteLibpqValue("me@example.com:x+y"), "me@example.com:x+y");
+    });
+
     it("leaves the password out when none is given", () => {
         assert.ok(!("password" in parseConninfo(libpqConnectionString(base))));
     });
