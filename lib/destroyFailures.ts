@@ -39,7 +39,7 @@ const PATTERNS: readonly Pattern[] = [
         // The server's service association link outlives the server by minutes; until Azure removes
         // it, the delegated subnet cannot go (terraform-provider-azurerm #24593, azure-data-labs-modules #268).
         kind: "subnet-in-use",
-        match: /InUseSubnetCannotBeDeleted|serviceAssociationLinks?|ServiceAssociationLink/i,
+        match: /InUseSubnetCannotBeDeleted|ServiceAssociationLink/i,
         retry: true,
         advice: (stack) => "Azure still holds the database subnet for the deleted server (its service association link lingers for " +
             "several minutes after the server is gone). Nothing is wrong with the stack: wait, then run " +

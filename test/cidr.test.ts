@@ -27,7 +27,10 @@ describe("parseCidr", () => {
 
     it("rejects host bits, bad octets, missing prefixes and junk", () => {
         assert.match(parseCidr("10.40.1.5/24") as string, /host bits set; the network address is 10\.40\.1\.0\/24/);
-        for (const bad of ["10.40.1.0", "10.40.300.0/24", "10.40.1.0/33", "ten/8", "", "10.40.1.0/24 ", "::1/128"]) {
+        // Config can hold any YAML value; something that only looks like a CIDR when printed is refused, not thrown on.
+        const lookalike = { toString: () => "10.40.0.0/16" } as unknown as string;
+        assert.equal(parseCidr(lookalike), '{} is not an IPv4 CIDR block like 10.40.0.0/16');
+        for (const bad of ["10.40.1.0", "10.40.300.0/24", "10.40.1.0/33", "ten/8", "", "10.40.1.0/24 ", "::1/128", "10.0.0.0/008", "010.0.0.0/8"]) {
             assert.equal(typeof parseCidr(bad), "string", bad);
         }
     });

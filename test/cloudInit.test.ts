@@ -25,6 +25,8 @@ describe("proxyUserData", () => {
         assert.ok(userData.startsWith("#cloud-config\n"));
         assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-stream"]);
         assert.equal(doc.package_update, true);
+        // Patching is Azure's (AutomaticByPlatform); a full upgrade at first boot only delays nginx.
+        assert.equal(doc.package_upgrade, false);
     });
 
     it("writes the whole nginx config, byte for byte what the renderer produced", () => {

@@ -20,6 +20,8 @@ describe("classifyDestroyFailure", () => {
         assert.equal(subnet.retry, true);
         assert.match(subnet.advice, /service association link/);
         assert.match(subnet.advice, /npm run destroy -- --stack dev/);
+        assert.match(subnet.advice, /Nothing is wrong with the stack: wait, then run `npm run destroy -- --stack dev` again; it resumes where it stopped\. To see whether Azure has let go: `az network vnet subnet show .* --query serviceAssociationLinks`\.$/);
+        assert.equal(classifyDestroyFailure("Subnet is in use by .../serviceAssociationLinks/sal", "dev").kind, "subnet-in-use", "the link alone names it too");
         assert.equal(classifyDestroyFailure("Code=\"AnotherOperationInProgress\"", "dev").retry, true);
     });
 

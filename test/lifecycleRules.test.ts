@@ -60,6 +60,8 @@ describe("blockedRemovals", () => {
         assert.deepEqual(blockedRemovals({ previous: previous(true, false), firewallRuleNames: ["allow-a"], databaseNames: ["app", "audit"] }), [],
             "protect alone does not block a rule: rules are not protected");
         assert.deepEqual(blockedRemovals({ previous: { firewallRuleNames: ["x"] }, firewallRuleNames: [], databaseNames: [] }), [], "no protection known: nothing to say");
+        assert.deepEqual(blockedRemovals({ previous: { protection: { protect: true, deleteLock: true } }, firewallRuleNames: [], databaseNames: [] }), [],
+            "an older deployment that exported no rules or databases: nothing known to be removed");
     });
 
     it("names every removal, in the plural where there are several", () => {

@@ -93,3 +93,12 @@ describe("privateZoneConflict", () => {
         assert.match(privateZoneConflict("xpostgres.database.azure.com", "psql-x") ?? "", /must end in \.postgres\.database\.azure\.com/, "the dot belongs to the suffix");
     });
 });
+
+describe("fitName at the limit", () => {
+    it("leaves a name of exactly the limit alone and shortens one character more", () => {
+        assert.equal(fitName("a".repeat(63), 63), "a".repeat(63));
+        const longer = fitName("a".repeat(64), 63);
+        assert.equal(longer.length, 63);
+        assert.notEqual(longer, "a".repeat(63));
+    });
+});
