@@ -22,7 +22,7 @@ describe("pemToAzureCertData", () => {
         assert.throws(() => pemToAzureCertData("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"), /PEM certificate/);
         const body = (text: string) => `-----BEGIN CERTIFICATE-----\n${text}\n-----END CERTIFICATE-----`;
         assert.throws(() => pemToAzureCertData(body("!!!")), /not base64/);
-        for (const bad of ["!!!!", "", "AAA", "AAAAA=="]) {
+        for (const bad of ["!!!!", "", "AAA", "AAAAA==", "!!AA", "AA!!"]) {
             assert.throws(() => pemToAzureCertData(body(bad)), /the PEM certificate body is not base64/, JSON.stringify(bad));
         }
         assert.equal(pemToAzureCertData(body("AAAA\nAA==")), "AAAAAA==");

@@ -62,6 +62,10 @@ describe("proxyUserData", () => {
         assert.ok(gate < install, "nginx -t must run before the config is installed");
         assert.match(script.slice(gate, install), /exit 1/, "a failing nginx -t must stop the script before install");
         assert.equal(doc.write_files.find((f: { path: string }) => f.path === APPLY_SCRIPT).permissions, "0755");
+        for (const file of doc.write_files as Array<{ path: string; owner: string; permissions: string }>) {
+            assert.equal(file.owner, "root:root", file.path);
+            assert.match(file.permissions, /^0[67]55$|^0644$/, `${file.path}: writable by root only`);
+        }
     });
 });
 
