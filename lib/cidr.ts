@@ -33,7 +33,9 @@ function blockFrom(first: number, prefixLength: number): Ipv4Cidr {
  * report every bad value at once. Azure rejects prefixes whose host bits are set, so do we.
  */
 export function parseCidr(text: string): Ipv4Cidr | string {
-    if (typeof text !== "string" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(text) || !ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) {
+    // ipaddr.js checks the four decimal octets and the prefix's range; Azure's form also has a
+    // prefix of one or two digits ("/008" is refused).
+    if (typeof text !== "string" || !ipaddr.IPv4.isValidCIDRFourPartDecimal(text) || !/\/\d{1,2}$/.test(text)) {
         return `${JSON.stringify(text)} is not an IPv4 CIDR block like 10.40.0.0/16`;
     }
     const [address, prefixLength] = ipaddr.IPv4.parseCIDR(text);

@@ -31,6 +31,11 @@ describe("proxyUserData", () => {
 
     it("writes the whole nginx config, byte for byte what the renderer produced", () => {
         const files = writtenFiles(userData);
+        // Literal blocks, never folded: an operator reading the VM's custom data sees the config as nginx does.
+        const shown = new Set(userData.split("\n").map((line) => line.trim()));
+        for (const line of files.get(CANDIDATE_NGINX_CONF)!.split("\n").map((l) => l.trim()).filter(Boolean)) {
+            assert.ok(shown.has(line), `not shown as written: ${line}`);
+        }
         assert.equal(files.get(CANDIDATE_NGINX_CONF), renderNginxConfig(proxyNginxOptions(devConfig, FQDN)));
         // Outside /etc/nginx: nginx never loads a candidate that has not passed `nginx -t`.
         assert.match(CANDIDATE_NGINX_CONF, /^\/etc\/securepg\/[\w.-]+\.conf$/);

@@ -23,6 +23,9 @@ describe("classifyDestroyFailure", () => {
         assert.match(subnet.advice, /Nothing is wrong with the stack: wait, then run `npm run destroy -- --stack dev` again; it resumes where it stopped\. To see whether Azure has let go: `az network vnet subnet show .* --query serviceAssociationLinks`\.$/);
         assert.equal(classifyDestroyFailure("Subnet is in use by .../serviceAssociationLinks/sal", "dev").kind, "subnet-in-use", "the link alone names it too");
         assert.equal(classifyDestroyFailure("Code=\"AnotherOperationInProgress\"", "dev").retry, true);
+        const busy = classifyDestroyFailure("Code=\"OperationNotAllowed\" Message=\"An operation on server psql-x is in progress\"", "dev");
+        assert.deepEqual(busy, { kind: "busy", retry: true, advice: "Azure was busy with another operation on the same resource. Run `npm run destroy -- --stack dev` again in a few minutes." });
+        assert.equal(classifyDestroyFailure("Code=\"OperationNotAllowed\" Message=\"quota exceeded\"", "dev").kind, "unknown", "not every OperationNotAllowed is a busy resource");
     });
 
     it("does not retry a lock or protect, and says how to lift them", () => {
@@ -35,7 +38,8 @@ describe("classifyDestroyFailure", () => {
         assert.equal(protectedOne.retry, false, "waiting never lifts protect");
         assert.match(protectedOne.advice, /securepg:protect.*update of its own/);
         assert.match(protectedOne.advice, /^Pulumi refuses to delete protected resources\. Set `securepg:protect` to false \(and `securepg:database\.deleteLock` to false\) and run `pulumi up --stack prod` first: protection is lifted by an update of its own, then destroy\.$/);
-        assert.deepEqual([classifyDestroyFailure("boom", "dev").kind, classifyDestroyFailure("boom", "dev").retry], ["unknown", false]);
+        assert.deepEqual(classifyDestroyFailure("boom", "dev"),
+            { kind: "unknown", retry: false, advice: "Read the error above; `pulumi destroy --stack dev` resumes where it stopped once it is fixed." });
     });
 });
 
