@@ -46,6 +46,10 @@ describe("parseCidr", () => {
     it("accepts single addresses as /32 where asked to", () => {
         const one = parseAddressOrCidr("203.0.113.7") as Ipv4Cidr;
         assert.equal(one.text, "203.0.113.7/32");
+        assert.equal((parseAddressOrCidr("198.51.100.0/28") as Ipv4Cidr).text, "198.51.100.0/28");
+        for (const bad of ["203.0.113.256", "203.0.113", "0203.0.113.7", " 203.0.113.7", { toString: () => "203.0.113.7" } as unknown as string]) {
+            assert.equal(typeof parseAddressOrCidr(bad), "string", String(bad));
+        }
         assert.equal(ipv4ToInt("255.255.255.255"), 2 ** 32 - 1);
     });
 });
