@@ -36,10 +36,14 @@ describe("gateway generation", () => {
         assert.equal(gatewaySkuProblem(undefined, "VpnGw5AZ"), undefined, "a new gateway can be anything");
         assert.equal(gatewaySkuProblem(gen1, "VpnGw1AZ"), undefined);
         assert.equal(gatewaySkuProblem(gen1, "VpnGw3AZ"), undefined);
-        assert.match(String(gatewaySkuProblem(gen1, "VpnGw4AZ")), /VpnGw4AZ is not offered in Generation1.*Choose one of VpnGw1AZ, VpnGw2AZ, VpnGw3AZ/);
+        assert.equal(gatewaySkuProblem(gen1, "VpnGw4AZ"), "VpnGw4AZ is not offered in Generation1, and the deployed gateway (VpnGw1AZ) is Generation1: " +
+            "Azure resizes a gateway only within its generation and cannot change the generation in place. Choose one of VpnGw1AZ, VpnGw2AZ, VpnGw3AZ " +
+            "(Microsoft is migrating gateways to Generation2; after that, `pulumi refresh` and try again).");
         const migrated = { sku: "VpnGw2AZ", generation: "Generation2" };
         assert.equal(gatewaySkuProblem(migrated, "VpnGw5AZ"), undefined);
-        assert.match(String(gatewaySkuProblem(migrated, "VpnGw1AZ")), /VpnGw1AZ is not offered in Generation2/);
+        assert.equal(gatewaySkuProblem(migrated, "VpnGw1AZ"), "VpnGw1AZ is not offered in Generation2, and the deployed gateway (VpnGw2AZ) is Generation2: " +
+            "Azure resizes a gateway only within its generation and cannot change the generation in place. Choose one of VpnGw2AZ, VpnGw3AZ, VpnGw4AZ, VpnGw5AZ.");
+        assert.equal(gatewaySkuProblem({ sku: "VpnGw1AZ", generation: "Generation3" }, "VpnGw5AZ"), undefined, "an unknown generation: leave it to Azure");
         assert.equal(gatewaySkuProblem({ sku: "VpnGw1AZ", generation: "Generation2" }, "VpnGw1AZ"), undefined, "what Azure migrated stays as it is");
     });
 });

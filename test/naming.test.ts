@@ -102,3 +102,19 @@ describe("fitName at the limit", () => {
         assert.notEqual(longer, "a".repeat(63));
     });
 });
+
+describe("a server name from the longest stack name", () => {
+    it("fills Flexible Server's 63 characters exactly with its random suffix", () => {
+        const n = resourceNames("securepg", "x".repeat(100));
+        const server = `${n.serverPrefix}-${"a".repeat(SERVER_SUFFIX_LENGTH)}`;
+        assert.equal(server.length, NAME_LIMITS.flexibleServer);
+        assert.match(server, SERVER_NAME_PATTERN);
+    });
+
+    it("is refused by the pattern when it starts or ends with anything but a letter or digit", () => {
+        for (const bad of ["-abc", "abc-", "_abc", "abc_", "Abc", "ab", "a--b", "a".repeat(64)]) {
+            assert.doesNotMatch(bad, SERVER_NAME_PATTERN, bad);
+        }
+        assert.match("a-b", SERVER_NAME_PATTERN);
+    });
+});

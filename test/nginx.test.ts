@@ -74,6 +74,22 @@ describe("renderNginxConfig", () => {
         assert.throws(() => renderNginxConfig({ ...options, accessLogPath: "/tmp/x log" }), /accessLogPath/);
         assert.throws(() => renderNginxConfig({ ...options, resolver: "168.63.129.16 ipv6=on; include /x" }), /nginx config: resolver "168\.63\.129\.16 ipv6=on; include \/x" is not an IPv4 address/);
         assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 0 }), /workerProcesses/);
+        // Every pattern is anchored at both ends: nothing may ride along before or after a value.
+        for (const upstreamHost of [`${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.example.com`, "db.example.com;", ";db.example.com", "-db.example.com"]) {
+            assert.throws(() => renderNginxConfig({ ...options, upstreamHost }), /upstreamHost/, upstreamHost);
+        }
+        for (const upstreamHost of ["a.example.com", "db.a.b", "x"]) {
+            assert.doesNotThrow(() => renderNginxConfig({ ...options, upstreamHost }), upstreamHost);
+        }
+        for (const source of ["10.0.0.0/8;", "allow 10.0.0.0/8"]) {
+            assert.throws(() => renderNginxConfig({ ...options, allowedSources: [source] }), /allowed source/, source);
+        }
+        for (const resolver of ["168.63.129.16;", "x168.63.129.16"]) {
+            assert.throws(() => renderNginxConfig({ ...options, resolver }), /resolver/, resolver);
+        }
+        for (const accessLogPath of ["var/log/x.log", "x/var/log/x.log", "/var/log/x.log;"]) {
+            assert.throws(() => renderNginxConfig({ ...options, accessLogPath }), /accessLogPath/, accessLogPath);
+        }
         assert.throws(() => renderNginxConfig({ ...options, user: "www-data; daemon off" }), /nginx config: user "www-data; daemon off" is not a user name/);
         assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 1025 }), /workerProcesses/);
     });

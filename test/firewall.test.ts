@@ -1,0 +1,51 @@
+/** The public-access server's firewall rules and the replacement detector, as pure functions. */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { parseAddressOrCidr, type Ipv4Cidr } from "../lib/cidr";
+import { ALLOW_AZURE_SERVICES_RULE, allowlistRules, FIREWALL_RULE_NAME_PATTERN } from "../lib/firewall";
+import { describeChanges, replacementChanges, type DatabaseIdentity } from "../lib/replacement";
+
+const range = (source: string) => ({ source, block: parseAddressOrCidr(source) as Ipv4Cidr });
+
+describe("allowlistRules", () => {
+    it("one rule per range, named without periods, spanning the block", () => {
+        const rules = allowlistRules({ allowedIpRanges: [range("203.0.113.7"), range("198.51.100.0/28")], allowAzureServices: false });
+        assert.deepEqual(rules, [
+            { name: "allow-203-0-113-7-32", startIpAddress: "203.0.113.7", endIpAddress: "203.0.113.7" },
+            { name: "allow-198-51-100-0-28", startIpAddress: "198.51.100.0", endIpAddress: "198.51.100.15" },
+        ]);
+        for (const rule of rules) {
+            assert.match(rule.name, FIREWALL_RULE_NAME_PATTERN);
+        }
+    });
+
+    it("adds Azure's own 0.0.0.0 rule only when asked", () => {
+        assert.deepEqual(allowlistRules({ allowedIpRanges: [], allowAzureServices: true }), [ALLOW_AZURE_SERVICES_RULE]);
+        assert.deepEqual(ALLOW_AZURE_SERVICES_RULE, { name: "AllowAllAzureServicesAndResourcesWithinAzureIps", startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" });
+        assert.deepEqual(allowlistRules({ allowedIpRanges: [], allowAzureServices: false }), []);
+    });
+});
+
+describe("replacementChanges", () => {
+    const identity: DatabaseIdentity = {
+        location: "westeurope", resourceGroup: "rg-securepg-prod", serverName: "(generated)", access: "vnet", adminLogin: "pgadmin",
+        geoRedundantBackup: true, databaseSubnet: "10.40.2.0/24", privateDnsZone: "securepg-prod.private.postgres.database.azure.com",
+    };
+
+    it("lists what changed, with the key that controls it", () => {
+        const changes = replacementChanges({ ...identity, location: "northeurope", geoRedundantBackup: false }, identity);
+        assert.deepEqual(changes, [
+            { field: "location", key: "azure-native:location", from: "northeurope", to: "westeurope" },
+            { field: "geoRedundantBackup", key: "securepg:database.geoRedundantBackup", from: false, to: true },
+        ]);
+        assert.equal(describeChanges(changes), "  - azure-native:location: \"northeurope\" -> \"westeurope\"\n  - securepg:database.geoRedundantBackup: false -> true");
+    });
+
+    it("says nothing for a new stack, an unchanged one, or a field an older deployment did not export", () => {
+        assert.deepEqual(replacementChanges(undefined, identity), []);
+        assert.deepEqual(replacementChanges("garbage", identity), []);
+        assert.deepEqual(replacementChanges({ ...identity }, identity), []);
+        const { privateDnsZone: _omitted, ...older } = identity;
+        assert.deepEqual(replacementChanges(older, identity), []);
+    });
+});
