@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { contains, intToIpv4, ipv4ToInt, nonPublicReason, nthSubnet, overlaps, parseAddressOrCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { contains, intToIpv4, ipv4ToInt, isRfc1918, nonPublicReason, nthSubnet, overlaps, parseAddressOrCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr";
 import { planSubnets } from "../stacks";
 
 const cidr = (text: string) => {
@@ -79,6 +79,11 @@ describe("nthSubnet and planSubnets", () => {
         assert.equal(nthSubnet(parent, 26, 0)?.text, "10.40.0.0/26");
         assert.equal(nthSubnet(parent, 26, 3)?.text, "10.40.0.192/26");
         assert.equal(nthSubnet(parent, 26, 4), undefined);
+        assert.equal(nthSubnet(parent, 23, 0), undefined, "wider than its parent");
+        assert.equal(nthSubnet(parent, 33, 0), undefined, "no prefix beyond /32");
+        assert.equal(nthSubnet(parent, 26, -1), undefined, "no block before the parent");
+        assert.equal(nthSubnet(parent, 32, 255)?.text, "10.40.0.255/32");
+        assert.equal(nthSubnet(parent, 24, 0)?.text, parent.text, "the parent itself");
         assert.equal(nthSubnet(parent, 23, 0), undefined);
     });
 
@@ -115,6 +120,17 @@ describe("nonPublicReason", () => {
     it("accepts public unicast ranges", () => {
         for (const text of ["8.8.8.8/32", "20.50.0.0/24", "203.0.113.0/28", "52.1.2.0/24"]) {
             assert.equal(nonPublicReason(cidr(text)), undefined, text);
+        }
+    });
+});
+
+describe("isRfc1918", () => {
+    it("is true inside each of the three private ranges and false across or outside them", () => {
+        for (const inside of ["10.255.0.0/16", "172.31.255.0/24", "192.168.0.0/16", "10.0.0.0/8"]) {
+            assert.ok(isRfc1918(parseCidr(inside) as Ipv4Cidr), inside);
+        }
+        for (const outside of ["172.32.0.0/16", "100.64.0.0/10", "8.0.0.0/7", "192.169.0.0/16"]) {
+            assert.ok(!isRfc1918(parseCidr(outside) as Ipv4Cidr), outside);
         }
     });
 });

@@ -94,6 +94,23 @@ describe("renderNginxConfig", () => {
         assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 1025 }), /workerProcesses/);
     });
 
+    it("takes whole numbers from 1 to each setting's limit, and names the setting it refuses", () => {
+        const numeric = {
+            listenPort: 65535, upstreamPort: 65535, resolverValidSeconds: 2 ** 31 - 1, connectTimeoutSeconds: 2 ** 31 - 1,
+            idleTimeoutSeconds: 2 ** 31 - 1, workerConnections: 1_000_000,
+        } as const;
+        for (const [key, max] of Object.entries(numeric)) {
+            assert.doesNotThrow(() => renderNginxConfig({ ...options, [key]: 1 }), `${key} 1`);
+            assert.doesNotThrow(() => renderNginxConfig({ ...options, [key]: max }), `${key} ${max}`);
+            assert.throws(() => renderNginxConfig({ ...options, [key]: max + 1 }), new RegExp(`^Error: nginx config: ${key} must be a whole number from 1 to ${max}, got ${max + 1}$`));
+            assert.throws(() => renderNginxConfig({ ...options, [key]: 0 }), new RegExp(`nginx config: ${key} must be`));
+            assert.throws(() => renderNginxConfig({ ...options, [key]: 1.5 }), new RegExp(`nginx config: ${key} must be`));
+        }
+        for (const key of ["idleSeconds", "intervalSeconds", "probes"] as const) {
+            assert.throws(() => renderNginxConfig({ ...options, clientKeepalive: { ...options.clientKeepalive, [key]: 0 } }), new RegExp(`nginx config: clientKeepalive\\.${key} must be`));
+        }
+    });
+
     it("runs a fixed number of workers when asked, and one per core by default", () => {
         assert.deepEqual(directives(conf, "worker_processes"), ["auto"]);
         assert.deepEqual(directives(renderNginxConfig({ ...options, workerProcesses: 2 }), "worker_processes"), ["2"]);
