@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { contains, intToIpv4, ipv4ToInt, isRfc1918, nonPublicReason, nthSubnet, overlaps, parseAddressOrCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { contains, firstUsableAzureAddress, intToIpv4, ipv4ToInt, isRfc1918, nonPublicReason, nthSubnet, overlaps, parseAddressOrCidr, parseCidr, type Ipv4Cidr } from "../lib/cidr";
 import { planSubnets } from "../stacks";
 
 const cidr = (text: string) => {
@@ -132,5 +132,31 @@ describe("isRfc1918", () => {
         for (const outside of ["172.32.0.0/16", "100.64.0.0/10", "8.0.0.0/7", "192.169.0.0/16"]) {
             assert.ok(!isRfc1918(parseCidr(outside) as Ipv4Cidr), outside);
         }
+    });
+});
+
+describe("nonPublicReason, range by range", () => {
+    it("names the range a block falls in", () => {
+        const cases: Array<[string, string]> = [
+            ["0.1.2.0/24", "'this network' range 0.0.0.0/8"],
+            ["10.1.0.0/16", "private (RFC 1918) range 10.0.0.0/8"],
+            ["100.100.0.0/16", "shared carrier-grade NAT (RFC 6598) range 100.64.0.0/10"],
+            ["127.0.0.1/32", "loopback range 127.0.0.0/8"],
+            ["169.254.1.0/24", "link-local range 169.254.0.0/16"],
+            ["172.20.0.0/16", "private (RFC 1918) range 172.16.0.0/12"],
+            ["192.168.7.0/24", "private (RFC 1918) range 192.168.0.0/16"],
+            ["239.1.1.1/32", "multicast range 224.0.0.0/4"],
+            ["250.0.0.0/8", "reserved range 240.0.0.0/4"],
+        ];
+        for (const [block, reason] of cases) {
+            assert.equal(nonPublicReason(parseCidr(block) as Ipv4Cidr), reason, block);
+        }
+        assert.equal(nonPublicReason(parseCidr("203.0.113.0/24") as Ipv4Cidr), undefined);
+    });
+});
+
+describe("firstUsableAzureAddress", () => {
+    it("skips the four addresses Azure reserves at the start of a subnet", () => {
+        assert.equal(firstUsableAzureAddress(parseCidr("10.40.1.0/24") as Ipv4Cidr), "10.40.1.4");
     });
 });

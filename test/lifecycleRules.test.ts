@@ -56,6 +56,7 @@ describe("blockedRemovals", () => {
         assert.equal(locked.length, 2);
         assert.match(locked[0], /firewall rule allow-b is blocked by the server's CanNotDelete lock.*deleteLock false/);
         assert.match(locked[1], /database audit .*securepg:protect false and securepg:database\.deleteLock false/);
+        assert.match(locked[1], /still has Pulumi protect and the CanNotDelete lock\./);
     });
 
     it("lets them go once an earlier update lifted the lock and protect, and lets additions through", () => {

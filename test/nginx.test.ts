@@ -87,6 +87,8 @@ describe("renderNginxConfig", () => {
         for (const resolver of ["168.63.129.16;", "x168.63.129.16"]) {
             assert.throws(() => renderNginxConfig({ ...options, resolver }), /resolver/, resolver);
         }
+        assert.throws(() => renderNginxConfig({ ...options, errorLogPath: "/tmp/e log" }), /nginx config: errorLogPath "\/tmp\/e log" is not an absolute path/);
+        assert.throws(() => renderNginxConfig({ ...options, pidPath: "run/nginx.pid" }), /nginx config: pidPath "run\/nginx\.pid" is not an absolute path/);
         for (const accessLogPath of ["var/log/x.log", "x/var/log/x.log", "/var/log/x.log;"]) {
             assert.throws(() => renderNginxConfig({ ...options, accessLogPath }), /accessLogPath/, accessLogPath);
         }
