@@ -135,5 +135,23 @@ describe("evaluateNsg", () => {
         assert.ok(portCovers("5432", 5432) && !portCovers("5432", 5433));
         assert.ok(portCovers("1000-2000", 1000) && portCovers("1000-2000", 2000) && !portCovers("1000-2000", 2001) && !portCovers("1000-2000", 999));
         assert.throws(() => portCovers("ssh", 22), /not a port/);
+        for (const bad of ["1000-2000x", "x1000-2000", "22x"]) {
+            assert.throws(() => portCovers(bad, 1500), /not a port, range or \*/, bad);
+        }
+    });
+
+    it("refuses a malformed prefix instead of reading it as a service tag", () => {
+        assert.throws(() => prefixCovers("10.40.1.0/2x", "10.40.1.5", context), /^Error: NSG evaluation: "10\.40\.1\.0\/2x" is not/);
+    });
+
+    it("falls back to Azure's default rules, by their names", () => {
+        const verdict = (flow: Flow) => evaluateNsg([], flow, context);
+        assert.deepEqual(verdict(inbound("10.40.9.9", 5432)), { access: "Allow", rule: "AllowVnetInBound" });
+        assert.deepEqual(verdict(inbound(AZURE_PLATFORM_ADDRESS, 5432)), { access: "Allow", rule: "AllowAzureLoadBalancerInBound" });
+        assert.deepEqual(verdict(inbound("203.0.113.9", 5432)), { access: "Deny", rule: "DenyAllInBound" });
+        const outbound = (destination: string): Flow => ({ direction: "Outbound", protocol: "Tcp", source: "10.40.1.4", destination, destinationPort: 443 });
+        assert.deepEqual(verdict(outbound("10.40.2.4")), { access: "Allow", rule: "AllowVnetOutBound" });
+        assert.deepEqual(verdict(outbound("203.0.113.9")), { access: "Allow", rule: "AllowInternetOutBound" });
+        assert.deepEqual(verdict(outbound("192.168.9.9")), { access: "Deny", rule: "DenyAllOutBound" });
     });
 });
