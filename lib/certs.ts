@@ -12,7 +12,8 @@ export function pemToAzureCertData(pem: string): string {
         throw new Error("expected a PEM certificate (-----BEGIN CERTIFICATE-----)");
     }
     const body = match[1].replace(/\s+/g, "");
-    if (body.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
+    // The pattern needs at least one character, so an empty body is refused too.
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
         throw new Error("the PEM certificate body is not base64");
     }
     return body;

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { parseAddressOrCidr, type Ipv4Cidr } from "../lib/cidr";
 import { ALLOW_AZURE_SERVICES_RULE, allowlistRules, FIREWALL_RULE_NAME_PATTERN } from "../lib/firewall";
-import { describeChanges, replacementChanges, type DatabaseIdentity } from "../lib/replacement";
+import { resourceNames } from "../lib/naming";
+import { databaseIdentity, describeChanges, replacementChanges, type DatabaseIdentity } from "../lib/replacement";
+import { parseStackConfig } from "../stacks";
 
 const range = (source: string) => ({ source, block: parseAddressOrCidr(source) as Ipv4Cidr });
 
@@ -23,6 +25,28 @@ describe("allowlistRules", () => {
         assert.deepEqual(allowlistRules({ allowedIpRanges: [], allowAzureServices: true }), [ALLOW_AZURE_SERVICES_RULE]);
         assert.deepEqual(ALLOW_AZURE_SERVICES_RULE, { name: "AllowAllAzureServicesAndResourcesWithinAzureIps", startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" });
         assert.deepEqual(allowlistRules({ allowedIpRanges: [], allowAzureServices: false }), []);
+    });
+});
+
+describe("databaseIdentity", () => {
+    const identityOf = (values: Record<string, string>) => {
+        const config = parseStackConfig({ project: "securepg", stack: "prod", values: { "azure-native:location": "westeurope", ...values } });
+        return databaseIdentity(config, resourceNames("securepg", "prod"));
+    };
+
+    it("holds, in VNet mode, the delegated subnet and the private DNS zone", () => {
+        assert.deepEqual(identityOf({}), {
+            location: "westeurope", resourceGroup: "rg-securepg-prod", serverName: "(generated)", access: "vnet", adminLogin: "pgadmin",
+            geoRedundantBackup: true, databaseSubnet: "10.40.2.0/24", privateDnsZone: "securepg-prod.private.postgres.database.azure.com",
+        });
+    });
+
+    it("holds, in public mode, neither; and a configured server name as written", () => {
+        const identity = identityOf({ "securepg:database": JSON.stringify({ access: "public", serverName: "psql-team-a" }) });
+        assert.equal(identity.access, "public");
+        assert.equal(identity.serverName, "psql-team-a");
+        assert.equal(identity.databaseSubnet, null);
+        assert.equal(identity.privateDnsZone, null);
     });
 });
 
