@@ -48,7 +48,7 @@ export function parseCidr(text: string): Ipv4Cidr | string {
 
 /** Parses a single IPv4 address ("203.0.113.7") or a CIDR block ("203.0.113.0/28"). */
 export function parseAddressOrCidr(text: string): Ipv4Cidr | string {
-    if (typeof text === "string" && ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
         return blockFrom(ipv4ToInt(text), 32);
     }
     return parseCidr(text);
