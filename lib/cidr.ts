@@ -72,7 +72,8 @@ export function lastAddress(block: Ipv4Cidr): string {
 
 /** The n-th block of the given prefix length inside `parent` (0-based), or undefined if it does not fit. */
 export function nthSubnet(parent: Ipv4Cidr, prefixLength: number, index: number): Ipv4Cidr | undefined {
-    if (prefixLength < parent.prefixLength || prefixLength > 32 || index < 0) {
+    // A block wider than its parent never fits: the check below refuses it.
+    if (prefixLength > 32 || index < 0) {
         return undefined;
     }
     const first = parent.first + index * 2 ** (32 - prefixLength);
