@@ -19,6 +19,10 @@ describe("allowlistRules", () => {
         for (const rule of rules) {
             assert.match(rule.name, FIREWALL_RULE_NAME_PATTERN);
         }
+        for (const bad of [".allow", "-allow", "allow-", "allow.1", "a".repeat(81), ""]) {
+            assert.doesNotMatch(bad, FIREWALL_RULE_NAME_PATTERN, bad);
+        }
+        assert.match("a".repeat(80), FIREWALL_RULE_NAME_PATTERN);
     });
 
     it("adds Azure's own 0.0.0.0 rule only when asked", () => {
@@ -63,6 +67,16 @@ describe("replacementChanges", () => {
             { field: "geoRedundantBackup", key: "securepg:database.geoRedundantBackup", from: false, to: true },
         ]);
         assert.equal(describeChanges(changes), "  - azure-native:location: \"northeurope\" -> \"westeurope\"\n  - securepg:database.geoRedundantBackup: false -> true");
+    });
+
+    it("names the setting behind every field", () => {
+        const keys = Object.fromEntries((Object.keys(identity) as Array<keyof DatabaseIdentity>).map((field) =>
+            [field, replacementChanges({ ...identity, [field]: "something else" }, identity)[0]?.key]));
+        assert.deepEqual(keys, {
+            location: "azure-native:location", resourceGroup: "the stack name (resource group)", serverName: "securepg:database.serverName",
+            access: "securepg:database.access", adminLogin: "securepg:database.adminLogin", geoRedundantBackup: "securepg:database.geoRedundantBackup",
+            databaseSubnet: "securepg:network.databaseSubnet", privateDnsZone: "the stack name (private DNS zone)",
+        });
     });
 
     it("says nothing for a new stack, an unchanged one, or a field an older deployment did not export", () => {
