@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { parseAddressOrCidr, type Ipv4Cidr } from "../lib/cidr";
-import { ALLOW_AZURE_SERVICES_RULE, allowlistRules, FIREWALL_RULE_NAME_PATTERN } from "../lib/firewall";
+import { ALLOW_AZURE_SERVICES_RULE, allowlistRules, FIREWALL_RULE_NAME_PATTERN, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
 import { resourceNames } from "../lib/naming";
 import { databaseIdentity, describeChanges, replacementChanges, type DatabaseIdentity } from "../lib/replacement";
 import { parseStackConfig } from "../stacks";
@@ -23,6 +23,8 @@ describe("allowlistRules", () => {
             assert.doesNotMatch(bad, FIREWALL_RULE_NAME_PATTERN, bad);
         }
         assert.match("a".repeat(80), FIREWALL_RULE_NAME_PATTERN);
+        assert.match(NAT_EGRESS_RULE_NAME, FIREWALL_RULE_NAME_PATTERN);
+        assert.ok(!rules.some((r) => r.name === NAT_EGRESS_RULE_NAME), "no allowlist entry can take the NAT rule's name");
     });
 
     it("adds Azure's own 0.0.0.0 rule only when asked", () => {
@@ -81,6 +83,7 @@ describe("replacementChanges", () => {
 
     it("says nothing for a new stack, an unchanged one, or a field an older deployment did not export", () => {
         assert.deepEqual(replacementChanges(undefined, identity), []);
+        assert.deepEqual(replacementChanges(null, identity), []);
         assert.deepEqual(replacementChanges("garbage", identity), []);
         assert.deepEqual(replacementChanges({ ...identity }, identity), []);
         const { privateDnsZone: _omitted, ...older } = identity;
