@@ -144,6 +144,17 @@ describe("evaluateNsg", () => {
         assert.throws(() => prefixCovers("10.40.1.0/2x", "10.40.1.5", context), /^Error: NSG evaluation: "10\.40\.1\.0\/2x" is not/);
     });
 
+    it("matches a rule when the flow's protocol fits and any one of its listed ports and prefixes does", () => {
+        const listed = rule({
+            name: "Listed", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
+            source: ["10.9.0.0/24", "10.9.1.0/24"], destination: ["10.40.2.0/24", "10.40.1.0/24"], ports: ["22", "5432"], description: "",
+        });
+        const deny = rule({ name: "DenyAll", priority: 4096, direction: "Inbound", access: "Deny", protocol: "*", source: "*", destination: "*", ports: "*", description: "" });
+        assert.deepEqual(evaluateNsg([listed, deny], inbound("10.9.1.7", 5432, "10.40.1.4"), context), { access: "Allow", rule: "Listed" });
+        assert.deepEqual(evaluateNsg([listed, deny], inbound("10.9.1.7", 5433, "10.40.1.4"), context), { access: "Deny", rule: "DenyAll" });
+        assert.deepEqual(evaluateNsg([listed, deny], { ...inbound("10.9.1.7", 5432, "10.40.1.4"), protocol: "Udp" }, context), { access: "Deny", rule: "DenyAll" });
+    });
+
     it("falls back to Azure's default rules, by their names", () => {
         const verdict = (flow: Flow) => evaluateNsg([], flow, context);
         assert.deepEqual(verdict(inbound("10.40.9.9", 5432)), { access: "Allow", rule: "AllowVnetInBound" });
