@@ -153,6 +153,8 @@ describe("evaluateNsg", () => {
         assert.deepEqual(evaluateNsg([listed, deny], inbound("10.9.1.7", 5432, "10.40.1.4"), context), { access: "Allow", rule: "Listed" });
         assert.deepEqual(evaluateNsg([listed, deny], inbound("10.9.1.7", 5433, "10.40.1.4"), context), { access: "Deny", rule: "DenyAll" });
         assert.deepEqual(evaluateNsg([listed, deny], { ...inbound("10.9.1.7", 5432, "10.40.1.4"), protocol: "Udp" }, context), { access: "Deny", rule: "DenyAll" });
+        const outboundAll = rule({ name: "OutboundAll", priority: 100, direction: "Outbound", access: "Allow", protocol: "*", source: "*", destination: "*", ports: "*", description: "" });
+        assert.deepEqual(evaluateNsg([outboundAll, deny], inbound("203.0.113.9", 5432), context), { access: "Deny", rule: "DenyAll" }, "an outbound rule never decides an inbound flow");
     });
 
     it("falls back to Azure's default rules, by their names", () => {
