@@ -204,7 +204,7 @@ function checkRuleFieldForms(r: Data): string[] {
         if (hasOne && hasMany) {
             problems.push(`${label} sets both ${singular} and ${plural}; Azure takes one or the other`);
         }
-        if (!hasOne && !hasMany && one === undefined && many === undefined) {
+        if (one === undefined && many === undefined) {
             problems.push(`${label} sets neither ${singular} nor ${plural}`);
         }
         if (Array.isArray(many) && many.includes("*")) {

@@ -1,6 +1,6 @@
 /** Firewall rules of a public-access server, as plain data. */
 import { firstAddress, lastAddress } from "./cidr";
-import type { PublicDatabaseConfig } from "../stacks/types";
+import type { PublicDatabaseConfig } from "./stackConfig";
 
 export interface FirewallRuleSpec {
     /** Azure rule name: see FIREWALL_RULE_NAME_PATTERN. */

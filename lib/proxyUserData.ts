@@ -1,5 +1,5 @@
 /** Derives the proxy VM's nginx options and cloud-init from the validated stack configuration. */
-import type { StackConfig } from "../stacks/types";
+import type { StackConfig } from "./stackConfig";
 import { renderProxyCloudInit } from "./cloudInit";
 import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "./nginx";
 import { proxyAllowedSources } from "./nsgRules";

@@ -4,7 +4,7 @@
  * `databaseIdentity` and compares with the previous deployment before touching anything.
  */
 import type { ResourceNames } from "./naming";
-import type { StackConfig } from "../stacks/types";
+import type { StackConfig } from "./stackConfig";
 
 export interface DatabaseIdentity {
     readonly location: string;

@@ -1,0 +1,107 @@
+/** The validated, fully defaulted configuration of one stack. Every component reads only this. */
+import type { Ipv4Cidr } from "./cidr";
+import type { ZonePlan } from "./regions";
+
+export type Environment = "dev" | "prod";
+
+export type PostgresVersion = "11" | "12" | "13" | "14" | "15" | "16" | "17" | "18";
+export type DatabaseTier = "Burstable" | "GeneralPurpose" | "MemoryOptimized";
+export type TlsMinVersion = "TLSv1.2" | "TLSv1.3";
+export type VpnGatewaySku = "VpnGw1AZ" | "VpnGw2AZ" | "VpnGw3AZ" | "VpnGw4AZ" | "VpnGw5AZ";
+
+export interface NetworkConfig {
+    readonly addressSpace: Ipv4Cidr;
+    readonly gatewaySubnet: Ipv4Cidr;
+    readonly proxySubnet: Ipv4Cidr;
+    /** Delegated to Flexible Server in `vnet` mode; kept free (not created) in `public` mode. */
+    readonly databaseSubnet: Ipv4Cidr;
+    /** Service endpoints on the proxy subnet, e.g. "Microsoft.Sql". */
+    readonly serviceEndpoints: readonly string[];
+}
+
+/** A public address range allowed through the server firewall. */
+export interface AllowedIpRange {
+    /** As written in the stack file. */
+    readonly source: string;
+    readonly block: Ipv4Cidr;
+}
+
+interface DatabaseCommon {
+    /** Explicit server name, or undefined for `psql-<project>-<stack>-<random>`. */
+    readonly serverName: string | undefined;
+    readonly version: PostgresVersion;
+    readonly skuName: string;
+    readonly tier: DatabaseTier;
+    readonly storageSizeGB: number;
+    readonly highAvailability: boolean;
+    readonly geoRedundantBackup: boolean;
+    readonly backupRetentionDays: number;
+    readonly adminLogin: string;
+    readonly databases: readonly string[];
+    readonly tlsMinVersion: TlsMinVersion;
+    /** Bump to issue a new admin password (applied in place). */
+    readonly passwordRotation: number;
+    /** Lets a protected stack go ahead with a change that replaces (empties) the server. */
+    readonly allowReplace: boolean;
+    /** An Azure CanNotDelete lock on the server (inherited by its firewall rules and databases). */
+    readonly deleteLock: boolean;
+}
+
+/** Private access: VNet-integrated server, no public endpoint, no firewall rules. */
+export interface VnetDatabaseConfig extends DatabaseCommon {
+    readonly access: "vnet";
+}
+
+/** Public access: firewall allowlist only; the proxy reaches it through the NAT gateway's IP. */
+export interface PublicDatabaseConfig extends DatabaseCommon {
+    readonly access: "public";
+    readonly allowedIpRanges: readonly AllowedIpRange[];
+    /** Adds the 0.0.0.0 rule: any Azure service of any tenant may connect. */
+    readonly allowAzureServices: boolean;
+}
+
+export type DatabaseConfig = VnetDatabaseConfig | PublicDatabaseConfig;
+
+export interface VpnConfig {
+    readonly clientAddressPool: Ipv4Cidr;
+    readonly sku: VpnGatewaySku;
+    /** Names of client certificates to issue, signed by the newest root. */
+    readonly clients: readonly string[];
+    /** Names of self-signed root CAs Azure trusts; the last one signs client certificates. */
+    readonly rootCertificates: readonly string[];
+    readonly clientCertificateValidityDays: number;
+}
+
+export interface ProxyConfig {
+    readonly vmSize: string;
+    readonly port: number;
+    readonly adminUsername: string;
+    /** An OpenSSH public key to use instead of a generated one. */
+    readonly sshPublicKey: string | undefined;
+    /** nginx `proxy_timeout`: how long a session may stay idle before the proxy closes it. */
+    readonly idleTimeoutSeconds: number;
+    readonly connectTimeoutSeconds: number;
+    /** How long nginx trusts a DNS answer for the server name. */
+    readonly resolverValidSeconds: number;
+    /** TCP keepalive timings; the first probe must come before Azure's ~4-minute idle-flow timeout. */
+    readonly keepaliveIdleSeconds: number;
+    readonly keepaliveIntervalSeconds: number;
+    readonly keepaliveProbes: number;
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly environment: Environment;
+    readonly location: string;
+    /** How zonal resources are planned in this region (zone-redundant where the region has zones). */
+    readonly zones: ZonePlan;
+    /** Pulumi `protect` on stateful resources (resource group, server, databases, DNS zone). */
+    readonly protect: boolean;
+    readonly network: NetworkConfig;
+    readonly database: DatabaseConfig;
+    readonly vpn: VpnConfig;
+    readonly proxy: ProxyConfig;
+    /** Non-fatal findings (retiring SKUs, extended-support versions, ...), shown as warnings. */
+    readonly warnings: readonly string[];
+}

@@ -1,0 +1,58 @@
+/**
+ * The layout the code is reviewed against: lib/ holds pure functions that depend on nothing above
+ * them (no stacks/, components/, policy/, index.ts, and no Pulumi), and components/ never read stack
+ * configuration themselves.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.join(__dirname, "..");
+
+/** Every module specifier a file imports or re-exports (static, dynamic and type-only). */
+function importsOf(file: string): string[] {
+    const text = fs.readFileSync(file, "utf8");
+    const found: string[] = [];
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s+["']([^"']+)["']/g)) {
+        found.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
+    }
+    return found;
+}
+
+const tsFiles = (dir: string) => fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, dir, f));
+
+describe("layout", () => {
+    it("reads imports of every form", () => {
+        const sample = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "layout-")), "x.ts");
+        fs.writeFileSync(sample, [
+            `import type { A } from "../stacks/types";`,
+            `import {\n  B,\n} from "./b";`,
+            `export * from "../components/c";`,
+            `const d = await import("../policy/d");`,
+            `import "./side-effect";`,
+            `const e = require("@pulumi/pulumi");`,
+        ].join("\n"));
+        assert.deepEqual(importsOf(sample).sort(), ["../components/c", "../policy/d", "../stacks/types", "./b", "./side-effect", "@pulumi/pulumi"].sort());
+    });
+
+    it("lib/ depends on nothing above it, and not on Pulumi", () => {
+        const files = tsFiles("lib");
+        assert.ok(files.length >= 10, "lib/ has its modules");
+        const offending = files.flatMap((file) => importsOf(file)
+            .filter((spec) => (spec.startsWith(".") && !path.resolve(path.dirname(file), spec).startsWith(path.join(ROOT, "lib") + path.sep)) || spec.startsWith("@pulumi/"))
+            .map((spec) => `${path.relative(ROOT, file)} imports ${spec}`));
+        assert.deepEqual(offending, []);
+    });
+
+    it("components/ take their settings as arguments and never read stack configuration", () => {
+        const offending = tsFiles("components").flatMap((file) => importsOf(file)
+            .filter((spec) => /(^|\/)stacks(\/|$)/.test(spec) && !/stacks\/types$/.test(spec))
+            .map((spec) => `${path.relative(ROOT, file)} imports ${spec}`));
+        assert.deepEqual(offending, []);
+        for (const file of tsFiles("components")) {
+            assert.doesNotMatch(fs.readFileSync(file, "utf8"), /new pulumi\.Config\(|pulumi\.Config\b/, `${path.relative(ROOT, file)} reads configuration`);
+        }
+    });
+});
