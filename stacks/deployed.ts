@@ -31,22 +31,21 @@ export interface PreviousDeployment {
     readonly databaseNames: string[] | undefined;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+/** A property of an output that an older deployment may lack, or may hold as something else than an object. */
+const field = (v: unknown, key: string): unknown => (v === null || v === undefined ? undefined : (v as Record<string, unknown>)[key]);
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 const texts = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined);
 
 /** Shapes the raw outputs; anything missing or malformed (an older deployment) is undefined. */
 export function previousDeploymentOf(outputs: Record<string, unknown>): PreviousDeployment {
-    const protection = outputs[DEPLOYMENT_OUTPUTS.protection];
-    const gateway = outputs[DEPLOYMENT_OUTPUTS.vpnGateway];
+    const protect = field(outputs[DEPLOYMENT_OUTPUTS.protection], "protect");
+    const deleteLock = field(outputs[DEPLOYMENT_OUTPUTS.protection], "deleteLock");
+    const sku = text(field(outputs[DEPLOYMENT_OUTPUTS.vpnGateway], "sku"));
+    const generation = text(field(outputs[DEPLOYMENT_OUTPUTS.vpnGateway], "generation"));
     return {
         identity: outputs[DEPLOYMENT_OUTPUTS.identity],
-        protection: isRecord(protection) && typeof protection.protect === "boolean" && typeof protection.deleteLock === "boolean"
-            ? { protect: protection.protect, deleteLock: protection.deleteLock }
-            : undefined,
-        vpnGateway: isRecord(gateway) && text(gateway.sku) && text(gateway.generation)
-            ? { sku: gateway.sku as string, generation: gateway.generation as string }
-            : undefined,
+        protection: typeof protect === "boolean" && typeof deleteLock === "boolean" ? { protect, deleteLock } : undefined,
+        vpnGateway: sku && generation ? { sku, generation } : undefined,
         serverName: text(outputs[DEPLOYMENT_OUTPUTS.serverName]),
         resourceGroupName: text(outputs[DEPLOYMENT_OUTPUTS.resourceGroupName]),
         firewallRuleNames: texts(outputs[DEPLOYMENT_OUTPUTS.firewallRuleNames]),

@@ -7,7 +7,6 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { blockedRemovals, gatewaySkuProblem, generationForNewGateway, GENERATION_SKUS, plannedStorageSize } from "../lib/lifecycle";
-import { previousDeploymentOf } from "../stacks/deployed";
 
 describe("plannedStorageSize", () => {
     it("sends the configured size unless the server already has more", () => {
@@ -75,23 +74,5 @@ describe("blockedRemovals", () => {
         assert.match(databases, /^removing databases app, audit deletes them and the data, and the deployed stack still has the CanNotDelete lock\. After a backup, first run an update with securepg:database\.deleteLock false and/);
         const [one] = blockedRemovals({ previous: previous(true, false), firewallRuleNames: ["allow-a", "allow-b"], databaseNames: ["app"] });
         assert.match(one, /^removing database audit deletes it and the data, and the deployed stack still has Pulumi protect\. After a backup, first run an update with securepg:protect false and the databases/);
-    });
-});
-
-describe("previousDeploymentOf", () => {
-    it("reads what the program exports and ignores what an older deployment lacks or mangled", () => {
-        const p = previousDeploymentOf({
-            databaseIdentity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
-            serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
-        });
-        assert.deepEqual(p, {
-            identity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
-            serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
-        });
-        const old = previousDeploymentOf({ protection: { protect: "yes" }, vpnGateway: { sku: "VpnGw1AZ" }, serverName: "", firewallRuleNames: [1] });
-        assert.equal(old.protection, undefined);
-        assert.equal(old.vpnGateway, undefined);
-        assert.equal(old.serverName, undefined);
-        assert.equal(old.firewallRuleNames, undefined);
     });
 });
