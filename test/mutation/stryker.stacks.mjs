@@ -2,6 +2,6 @@
 import { areaConfig } from "./area.mjs";
 
 export default areaConfig(["stacks/**/*.ts"], [
-    "test/config.test.ts", "test/lifecycleRules.test.ts", "test/cidr.test.ts", "test/regions.test.ts",
+    "test/config.test.ts", "test/deployed.test.ts", "test/lifecycleRules.test.ts", "test/cidr.test.ts", "test/regions.test.ts",
     "test/program.badConfig.test.ts", "test/deploymentChecks.test.ts", "test/program.stacks.test.ts", "test/program.safeChange.test.ts",
 ]);
