@@ -1,7 +1,7 @@
 // npm run mutation:lib: lib/ (the Azure rules aside, whose killer is a slower file) against its unit tests.
 import { areaConfig } from "./area.mjs";
 
-export default areaConfig(["lib/**/*.ts", "!lib/azureRules.ts"], [
+export default areaConfig("lib", ["lib/**/*.ts", "!lib/azureRules.ts"], [
     "test/cidr.test.ts", "test/nsgEval.test.ts", "test/naming.test.ts", "test/config.test.ts", "test/lifecycleRules.test.ts",
     "test/firewall.test.ts", "test/nginx.test.ts", "test/certsAndConnection.test.ts", "test/cloudInit.test.ts",
     "test/destroy.test.ts", "test/regions.test.ts",
