@@ -105,12 +105,16 @@ function locationOf(resource: RequestResource, context: RuleContext): string | u
 // Names
 // ------------------------------------------------------------------------------------------------
 
-interface NameRule {
-    readonly field: string;
+interface NameLimits {
     readonly min: number;
     readonly max: number;
     readonly pattern: RegExp;
     readonly rule: string;
+}
+
+interface NameRule extends NameLimits {
+    /** The input that holds the Azure name. */
+    readonly field: string;
 }
 
 /** Letters, digits, `_`, `.`, `-`; starting with a letter or digit, ending with one or `_`. */
@@ -136,7 +140,7 @@ const NAME_RULES: Record<string, NameRule> = {
     [K.lock]: { field: "lockName", min: 1, max: 90, pattern: /^[^<>*%&:\\?+/]*[^<>*%&:\\?+/. ]$/, rule: "no < > * % & : \\ ? + /, not ending with . or a space" },
 };
 
-function checkName(value: unknown, rule: NameRule, what: string): string[] {
+function checkName(value: unknown, rule: NameLimits, what: string): string[] {
     const name = str(value);
     if (name === undefined) {
         return [];
@@ -160,14 +164,14 @@ function checkResourceNames(resource: RequestResource): string[] {
     }
     if (kind === K.vm) {
         const os = obj(resource.inputs.osProfile);
-        problems.push(...checkName(os.computerName, { field: "computerName", min: 1, max: NAME_LIMITS.linuxVirtualMachine, pattern: /^(?![0-9]+$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, rule: "a host name: letters, digits and -, not only digits" }, "osProfile.computerName"));
-        problems.push(...checkName(obj(obj(resource.inputs.storageProfile).osDisk).name, { field: "name", min: 1, max: NAME_LIMITS.disk, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE }, "storageProfile.osDisk.name"));
+        problems.push(...checkName(os.computerName, { min: 1, max: NAME_LIMITS.linuxVirtualMachine, pattern: /^(?![0-9]+$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, rule: "a host name: letters, digits and -, not only digits" }, "osProfile.computerName"));
+        problems.push(...checkName(obj(obj(resource.inputs.storageProfile).osDisk).name, { min: 1, max: NAME_LIMITS.disk, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE }, "storageProfile.osDisk.name"));
     }
     if (kind === K.zone) {
         const zone = str(resource.inputs.privateZoneName);
         if (zone !== undefined) {
             const labels = zone.split(".");
-            if (zone.length > 253 || labels.length < 2 || labels.some((l) => l.length === 0 || l.length > NAME_LIMITS.dnsLabel || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(l))) {
+            if (zone.length > 253 || labels.length < 2 || labels.some((l) => l.length > NAME_LIMITS.dnsLabel || !/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(l))) {
                 problems.push(`privateZoneName ${JSON.stringify(zone)} is not a DNS name of labels of 1-63 letters, digits and hyphens (253 at most)`);
             }
         }
@@ -186,11 +190,11 @@ const RULE_FIELDS = [
     ["destinationPortRange", "destinationPortRanges"],
 ] as const;
 
-/** The rules of an NSG (or a standalone rule); a rule not known yet (preview) has no name and is skipped. */
+/** The rules of an NSG, or a standalone rule; an NSG's rule not known yet (preview) has no name and is skipped. */
 function securityRulesOf(resource: RequestResource): Data[] {
-    const kind = kindOf(resource.type);
-    const rules = kind === K.nsg ? arr(resource.inputs.securityRules).map(obj) : kind === K.securityRule ? [resource.inputs] : [];
-    return rules.filter((r) => typeof r.name === "string" || kind === K.securityRule);
+    return kindOf(resource.type) === K.nsg
+        ? arr(resource.inputs.securityRules).map(obj).filter((r) => typeof r.name === "string")
+        : [resource.inputs];
 }
 
 function checkRuleFieldForms(r: Data): string[] {
