@@ -53,8 +53,9 @@ const name = (pattern: RegExp, rule: string) => z.string({ error: `must be a str
 // Azure's list, plus `postgres` which the engine already owns.
 const RESERVED_LOGINS = [...RESERVED_ADMIN_LOGINS, "postgres"];
 const RESERVED_DATABASES = ["postgres", "azure_maintenance", "azure_sys", "template0", "template1"];
-// Names Azure refuses as a Linux VM admin user.
-const RESERVED_VM_USERS = ["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5"];
+// Names Azure refuses as a Linux VM admin user; its "1" and "123" are left out because the user
+// name pattern already refuses a leading digit.
+const RESERVED_VM_USERS = ["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5"];
 
 export const STORAGE_SIZES_GB = FLEXIBLE_SERVER_STORAGE_SIZES_GB;
 export const POSTGRES_VERSIONS = FLEXIBLE_SERVER_VERSIONS;

@@ -44,9 +44,10 @@ export interface RawStackConfig {
     readonly values: Readonly<Record<string, string | undefined>>;
 }
 
+/** A value as the stack file spelled it (values come from JSON, so they always have a JSON form). */
 function describe(value: unknown): string {
-    const text = JSON.stringify(value);
-    return text === undefined ? "nothing" : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    const text = String(JSON.stringify(value));
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -87,13 +88,8 @@ class ProblemCollector {
                 this.add(`${key}.${field}`, `is not a known setting (known: ${Object.keys(fields).join(", ")})`);
                 continue;
             }
-            if (value === undefined) {
-                continue;
-            }
-            const result = this.check(`${key}.${field}`, schema, value);
-            if (result !== undefined) {
-                parsed[field] = result;
-            }
+            // A refused value is left undefined; the problems it recorded stop the program later.
+            parsed[field] = this.check(`${key}.${field}`, schema, value);
         }
         return parsed;
     }
@@ -167,13 +163,13 @@ function checkNetworkLayout(collector: ProblemCollector, key: string, network: P
             }
         }
     }
-    for (let i = 0; i < subnets.length; i++) {
-        for (let j = i + 1; j < subnets.length; j++) {
-            if (overlaps(subnets[i].block, subnets[j].block)) {
-                collector.add(`${key}.${subnets[j].field}`, `${subnets[j].block.text} overlaps ${subnets[i].field} ${subnets[i].block.text}`);
+    subnets.forEach((earlier, i) => {
+        for (const later of subnets.slice(i + 1)) {
+            if (overlaps(earlier.block, later.block)) {
+                collector.add(`${key}.${later.field}`, `${later.block.text} overlaps ${earlier.field} ${earlier.block.text}`);
             }
         }
-    }
+    });
     if (space && pool && overlaps(space, pool)) {
         collector.add(`${PROJECT_NAMESPACE}:vpn.clientAddressPool`, `${pool.text} overlaps the VNet addressSpace ${space.text}; VPN clients would be unroutable`);
     }

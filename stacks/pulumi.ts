@@ -2,11 +2,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, type StackConfig } from "./index";
 
-/** Reads every key the engine passed (so typos in `securepg:*` keys are caught) and validates them. */
+/**
+ * Reads every key the engine passed (so typos in `securepg:*` keys are caught) and validates them.
+ * The SDK already gives keys as `project:key` (it drops the `:config:` of the engine's form).
+ */
 export function readStackConfig(): StackConfig {
-    const values: Record<string, string> = {};
-    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-        values[key.replace(/:config:/, ":")] = value;
-    }
-    return parseStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), values });
+    return parseStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), values: pulumi.runtime.allConfig() });
 }

@@ -23,7 +23,39 @@ function problems(stack: string, values: Record<string, unknown>): string[] {
     assert.fail("expected a configuration error");
 }
 
+/** The configuration with CIDR blocks as their text, undefined settings left out. */
+function plain(c: StackConfig): unknown {
+    return JSON.parse(JSON.stringify(c, (_key, v) => (v && typeof v === "object" && typeof v.text === "string" && "prefixLength" in v ? v.text : v)));
+}
+
 describe("per-environment defaults", () => {
+    const shared = {
+        project: "securepg", location: "westeurope",
+        zones: { regionHasZones: true, gatewayPublicIpZones: ["1", "2", "3"], highAvailabilityMode: "ZoneRedundant" },
+        network: { addressSpace: "10.40.0.0/16", gatewaySubnet: "10.40.0.0/27", proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24", serviceEndpoints: ["Microsoft.Sql"] },
+        vpn: { clientAddressPool: "172.16.201.0/24", sku: "VpnGw1AZ", clients: [], rootCertificates: ["root-1"], clientCertificateValidityDays: 365 },
+        proxy: {
+            vmSize: "Standard_B2ats_v2", port: 5432, adminUsername: "azureuser", idleTimeoutSeconds: 28800, connectTimeoutSeconds: 5,
+            resolverValidSeconds: 10, keepaliveIdleSeconds: 120, keepaliveIntervalSeconds: 30, keepaliveProbes: 4,
+        },
+        warnings: ["securepg:vpn.clients is empty: no VPN client certificate will be issued"],
+    };
+    const database = { access: "vnet", version: "17", adminLogin: "pgadmin", databases: ["app"], tlsMinVersion: "TLSv1.2", passwordRotation: 1, allowReplace: false };
+
+    it("every dev default", () => {
+        assert.deepEqual(plain(parse("dev", {})), {
+            ...shared, stack: "dev", environment: "dev", protect: false,
+            database: { ...database, skuName: "Standard_B1ms", tier: "Burstable", storageSizeGB: 32, highAvailability: false, geoRedundantBackup: false, backupRetentionDays: 7, deleteLock: false },
+        });
+    });
+
+    it("every prod default", () => {
+        assert.deepEqual(plain(parse("prod", {})), {
+            ...shared, stack: "prod", environment: "prod", protect: true,
+            database: { ...database, skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", storageSizeGB: 128, highAvailability: true, geoRedundantBackup: true, backupRetentionDays: 35, deleteLock: true },
+        });
+    });
+
     it("dev is small, VNet-integrated and unprotected", () => {
         const c = parse("dev", {});
         assert.equal(c.environment, "dev");

@@ -1,7 +1,8 @@
 /** stacks/deployed.ts: what the previous deployment exported, as the guard reads it. */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { DEPLOYMENT_OUTPUTS, previousDeploymentOf } from "../stacks/deployed";
+import { DEPLOYMENT_OUTPUTS, previousDeploymentOf, readLiveStorageSizeGB, readPreviousDeployment, type PreviousDeployment } from "../stacks/deployed";
+import { mocks, runUnderMocks } from "./harness/program";
 
 const complete = {
     databaseIdentity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
@@ -41,6 +42,61 @@ describe("previousDeploymentOf", () => {
             const p = previousDeploymentOf({ ...complete, firewallRuleNames: names, databaseNames: names });
             assert.equal(p.firewallRuleNames, undefined, JSON.stringify(names));
             assert.equal(p.databaseNames, undefined, JSON.stringify(names));
+        }
+    });
+});
+
+describe("reading what is deployed, under mocks", () => {
+    const nothing = previousDeploymentOf({});
+    const deployed: PreviousDeployment = { ...nothing, serverName: "psql-x", resourceGroupName: "rg-x" };
+
+    it("reads the previous outputs through a StackReference to this very stack", async () => {
+        let read: PreviousDeployment | undefined;
+        // A StackReference is read, not registered: the mock provider is where it shows.
+        const references: Array<[string, unknown]> = [];
+        const newResource = mocks.newResource;
+        mocks.newResource = (args) => {
+            references.push([args.name, args.inputs.name]);
+            return newResource.call(mocks, args);
+        };
+        try {
+            const run = await runUnderMocks({ stack: "dev", config: {}, previousOutputs: complete }, async () => {
+                read = await readPreviousDeployment({ project: "securepg", stack: "dev" });
+                return {};
+            });
+            assert.equal(run.error, undefined, run.error?.message);
+        } finally {
+            mocks.newResource = newResource;
+        }
+        assert.deepEqual(references, [["previous-deployment", "organization/securepg/dev"]]);
+        assert.deepEqual(read, previousDeploymentOf(complete));
+    });
+
+    async function liveSize(previous: PreviousDeployment, liveServer?: Record<string, unknown>): Promise<{ size?: number; error?: Error; invoked: number }> {
+        let size: number | undefined;
+        const run = await runUnderMocks({ stack: "dev", config: {}, liveServer }, async () => {
+            size = await readLiveStorageSizeGB(previous);
+            return {};
+        });
+        return { size, error: run.error, invoked: run.invokes.length };
+    }
+
+    it("asks Azure only when a server was deployed", async () => {
+        assert.deepEqual(await liveSize(nothing), { size: undefined, error: undefined, invoked: 0 });
+        assert.deepEqual(await liveSize({ ...deployed, resourceGroupName: undefined }), { size: undefined, error: undefined, invoked: 0 });
+        assert.deepEqual(await liveSize({ ...deployed, serverName: undefined }), { size: undefined, error: undefined, invoked: 0 });
+        assert.deepEqual(await liveSize(deployed, { storage: { storageSizeGB: 256 } }), { size: 256, error: undefined, invoked: 1 });
+    });
+
+    it("a server deleted outside Pulumi counts as none; any other failure stops the deployment with Azure's message", async () => {
+        assert.deepEqual(await liveSize(deployed), { size: undefined, error: undefined, invoked: 1 });
+        for (const notFound of ["ResourceNotFound: gone", "the server could not be found", "HTTP 404", "NotFound", "server psql-x was not found"]) {
+            assert.deepEqual(await liveSize(deployed, { throws: notFound }), { size: undefined, error: undefined, invoked: 1 }, notFound);
+        }
+        for (const failure of ["AuthorizationFailed: no read permission", "status 4040", "Forbidden"]) {
+            const { error } = await liveSize(deployed, { throws: failure });
+            assert.ok(error instanceof Error, failure);
+            assert.equal(error.message, `could not read the deployed server psql-x (its storage size, which Azure may have grown): ${failure}`);
         }
     });
 });
