@@ -34,15 +34,15 @@ export function typeTokenOf(resourceClass: ResourceClass): string {
 }
 
 /**
- * Like `validateResourceOfType`, for one or more classes, and also for their API-version-pinned
- * variants (`azure-native:network/v20240301:NetworkSecurityGroup`). The rule gets a plain copy of
- * the inputs in which values unknown during preview are `UNKNOWN` instead of throwing.
+ * Like `validateResourceOfType`, also for the class's API-version-pinned variants
+ * (`azure-native:network/v20240301:NetworkSecurityGroup`). The rule gets a plain copy of the inputs
+ * in which values unknown during preview are `UNKNOWN` instead of throwing.
  */
-function forResources(classes: ResourceClass[], check: (props: Props, args: ResourceValidationArgs) => string[]): ResourceValidation {
-    const tokens = classes.map(typeTokenOf);
+function forResources(resourceClass: ResourceClass, check: (props: Props, args: ResourceValidationArgs) => string[]): ResourceValidation {
+    const token = typeTokenOf(resourceClass);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        if (!tokens.some((token) => isKind(args.type, token))) {
-            args.notApplicable(`applies only to ${tokens.join(", ")}`);
+        if (!isKind(args.type, token)) {
+            args.notApplicable(`applies only to ${token}`);
         }
         for (const message of check(snapshotProps(args.props), args)) {
             reportViolation(message);
@@ -88,7 +88,7 @@ export const postgresTlsRequired: ResourceValidationPolicy = {
     description: "PostgreSQL server parameters keep TLS mandatory: require_secure_transport on, ssl_min_protocol_version TLSv1.2 or later.",
     enforcementLevel: mandatory,
     severity: "high",
-    validateResource: forResources([Configuration], checkServerParameter),
+    validateResource: forResources(Configuration, checkServerParameter),
 };
 
 export const postgresFirewallNoOpenRanges: ResourceValidationPolicy = {
@@ -96,7 +96,7 @@ export const postgresFirewallNoOpenRanges: ResourceValidationPolicy = {
     description: "No PostgreSQL firewall rule 0.0.0.0-255.255.255.255, and none wider than a /24 of public address space.",
     enforcementLevel: mandatory,
     severity: "critical",
-    validateResource: forResources([FirewallRule], checkFirewallRule),
+    validateResource: forResources(FirewallRule, checkFirewallRule),
 };
 
 export const postgresFirewallAllowAzureServices: ResourceValidationPolicy = {
@@ -104,7 +104,7 @@ export const postgresFirewallAllowAzureServices: ResourceValidationPolicy = {
     description: "Flags the 0.0.0.0 firewall rule (every Azure service of every tenant); expected only on stacks with allowAzureServices: true.",
     enforcementLevel: advisory,
     severity: "medium",
-    validateResource: forResources([FirewallRule], checkAllowAzureServicesRule),
+    validateResource: forResources(FirewallRule, checkAllowAzureServicesRule),
 };
 
 export const postgresVnetNoPublicAccess: ResourceValidationPolicy = {
@@ -112,7 +112,7 @@ export const postgresVnetNoPublicAccess: ResourceValidationPolicy = {
     description: "A VNet-integrated PostgreSQL server (delegated subnet) has publicNetworkAccess Disabled.",
     enforcementLevel: mandatory,
     severity: "critical",
-    validateResource: forResources([Server], checkServerPublicAccess),
+    validateResource: forResources(Server, checkServerPublicAccess),
 };
 
 export const postgresBackupRetention: ResourceValidationPolicy = {
@@ -120,7 +120,7 @@ export const postgresBackupRetention: ResourceValidationPolicy = {
     description: "PostgreSQL backups are kept at least 7 days.",
     enforcementLevel: mandatory,
     severity: "medium",
-    validateResource: forResources([Server], checkBackupRetention),
+    validateResource: forResources(Server, checkBackupRetention),
 };
 
 export const postgresProdResilience: ResourceValidationPolicy = {
@@ -128,7 +128,7 @@ export const postgresProdResilience: ResourceValidationPolicy = {
     description: "Production PostgreSQL servers (tag environment=prod, or no environment tag) have geo-redundant backups and high availability.",
     enforcementLevel: mandatory,
     severity: "high",
-    validateResource: forResources([Server], (props) => (isProduction(environmentOf(props)) ? checkServerResilience(props) : [])),
+    validateResource: forResources(Server, (props) => (isProduction(environmentOf(props)) ? checkServerResilience(props) : [])),
 };
 
 export const postgresDevResilience: ResourceValidationPolicy = {
@@ -136,7 +136,7 @@ export const postgresDevResilience: ResourceValidationPolicy = {
     description: "Non-production PostgreSQL servers without geo-redundant backups or high availability are reported (advisory).",
     enforcementLevel: advisory,
     severity: "low",
-    validateResource: forResources([Server], (props) => (isProduction(environmentOf(props)) ? [] : checkServerResilience(props))),
+    validateResource: forResources(Server, (props) => (isProduction(environmentOf(props)) ? [] : checkServerResilience(props))),
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -159,8 +159,8 @@ export const nsgNoInternetToSshOrPostgres: ResourceValidationPolicy = {
         },
     },
     validateResource: [
-        forResources([NetworkSecurityGroup], (props, args) => checkNetworkSecurityGroup(props, protectedPorts(args))),
-        forResources([SecurityRule], (props, args) => checkSecurityRule(props, protectedPorts(args))),
+        forResources(NetworkSecurityGroup, (props, args) => checkNetworkSecurityGroup(props, protectedPorts(args))),
+        forResources(SecurityRule, (props, args) => checkSecurityRule(props, protectedPorts(args))),
     ],
 };
 
@@ -170,8 +170,8 @@ export const proxyVmNoPublicIp: ResourceValidationPolicy = {
     enforcementLevel: mandatory,
     severity: "high",
     validateResource: [
-        forResources([NetworkInterface], checkNetworkInterfacePublicIp),
-        forResources([VirtualMachine], checkVirtualMachinePublicIp),
+        forResources(NetworkInterface, checkNetworkInterfacePublicIp),
+        forResources(VirtualMachine, checkVirtualMachinePublicIp),
     ],
 };
 
@@ -180,7 +180,7 @@ export const linuxVmNoPasswordAuth: ResourceValidationPolicy = {
     description: "Linux VMs disable password authentication and set no admin password (SSH keys only).",
     enforcementLevel: mandatory,
     severity: "high",
-    validateResource: forResources([VirtualMachine], checkLinuxPasswordAuth),
+    validateResource: forResources(VirtualMachine, checkLinuxPasswordAuth),
 };
 
 export const publicIpNoBasicSku: ResourceValidationPolicy = {
@@ -188,7 +188,7 @@ export const publicIpNoBasicSku: ResourceValidationPolicy = {
     description: "Public IPs are Standard SKU, set explicitly (Basic was retired on 2025-09-30).",
     enforcementLevel: mandatory,
     severity: "medium",
-    validateResource: forResources([PublicIPAddress], checkPublicIpSku),
+    validateResource: forResources(PublicIPAddress, checkPublicIpSku),
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ export const vpnGatewayNoBasicSku: ResourceValidationPolicy = {
     description: "VPN gateways do not use the Basic SKU (no OpenVPN, IKEv2 or Entra ID; needs a retired Basic public IP).",
     enforcementLevel: mandatory,
     severity: "high",
-    validateResource: forResources([VirtualNetworkGateway], checkGatewaySku),
+    validateResource: forResources(VirtualNetworkGateway, checkGatewaySku),
 };
 
 export const vpnAuthCertificateOrEntra: ResourceValidationPolicy = {
@@ -208,7 +208,7 @@ export const vpnAuthCertificateOrEntra: ResourceValidationPolicy = {
     description: "Point-to-Site clients authenticate with certificates or Microsoft Entra ID only (no RADIUS).",
     enforcementLevel: mandatory,
     severity: "high",
-    validateResource: forResources([VirtualNetworkGateway], checkVpnClientAuth),
+    validateResource: forResources(VirtualNetworkGateway, checkVpnClientAuth),
 };
 
 export const vpnPublicIpZoneRedundant: StackValidationPolicy = {
@@ -233,8 +233,7 @@ export const vpnClientPoolNoVnetOverlap: StackValidationPolicy = {
 
 export const secretsStaySecret: StackValidationPolicy = {
     name: "secrets-stay-secret",
-    description: "Passwords, private keys and values containing them are Pulumi secrets, in resource properties and stack outputs; "
-        + "known sensitive outputs are declared additionalSecretOutputs.",
+    description: "Passwords, private keys and values containing them are Pulumi secrets, in resource properties and stack outputs; known sensitive outputs are declared additionalSecretOutputs.",
     enforcementLevel: mandatory,
     severity: "critical",
     validateStack: forStack(checkSecrets),
@@ -254,8 +253,7 @@ export const secretsVisibleToPolicy: StackValidationPolicy = {
 
 export const azureRequestRules: StackValidationPolicy = {
     name: "azure-request-rules",
-    description: "Every Azure resource passes the restrictions Azure enforces that the azure-native types accept (lib/azureRules.ts: NSG field forms, " +
-        "names, zones versus region, SKU combinations, delete-first replacement of fixed names, ...), so a deployment does not fail halfway.",
+    description: "Every Azure resource passes the restrictions Azure enforces that the azure-native types accept (lib/azureRules.ts: NSG field forms, names, zones versus region, SKU combinations, delete-first replacement of fixed names, ...), so a deployment does not fail halfway.",
     enforcementLevel: mandatory,
     severity: "high",
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {

@@ -11,9 +11,10 @@ import {
 } from "@pulumi/azure-native/network";
 import { RandomPassword } from "@pulumi/random";
 import { PrivateKey } from "@pulumi/tls";
-import { policies, resourcePolicies, stackPolicies, typeTokenOf } from "../../policy/policies";
+import type { PolicyResource, ResourceValidation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { policies, resourcePolicies, stackPolicies, stackResourceOf, typeTokenOf } from "../../policy/policies";
 import { TYPES } from "../../policy/props";
-import { runPack, wireSecret, type SimResource } from "./simulate";
+import { resourceArgs, runPack, wireSecret, type SimResource } from "./simulate";
 
 function res(type: string, name: string, inputs: Record<string, any>, extra: Partial<SimResource> = {}): SimResource {
     return {
@@ -91,7 +92,10 @@ const CASES: Record<string, Case> = {
         good: [res(TYPES.nsg, "nsg", { securityRules: [rule("172.16.201.0/24", ["22", "5432"])] }), res(TYPES.securityRule, "standalone", rule("Internet", ["443"]))],
     },
     "proxy-vm-no-public-ip": {
-        bad: [res(TYPES.networkInterface, "nic", { ipConfigurations: [{ name: "primary", publicIPAddress: { id: "/x/publicIPAddresses/p" } }] })],
+        bad: [
+            res(TYPES.networkInterface, "nic", { ipConfigurations: [{ name: "primary", publicIPAddress: { id: "/x/publicIPAddresses/p" } }] }),
+            res(TYPES.virtualMachine, "vm", { ...linuxVm(true), networkProfile: { networkInterfaceConfigurations: [{ name: "nic", ipConfigurations: [{ name: "ip", publicIPAddressConfiguration: { name: "pip" } }] }] } }),
+        ],
         good: [res(TYPES.networkInterface, "nic", { ipConfigurations: [{ name: "primary", privateIPAddress: "10.40.1.4" }] }), res(TYPES.virtualMachine, "vm", linuxVm(true))],
     },
     "linux-vm-no-password-auth": {
@@ -171,6 +175,13 @@ for (const policy of policies) {
             const { violations } = await runPack([policy], testCase.bad, { secretnessVisible: visible });
             assert.ok(violations.length > 0, `${policy.name} accepted ${JSON.stringify(testCase.bad.map((r) => r.inputs))}`);
             assert.ok(violations.every((v) => v.policy === policy.name && v.enforcementLevel === policy.enforcementLevel));
+            if (!("validateStack" in policy)) {
+                // A resource policy judges each resource on its own: every bad one is rejected by itself.
+                for (const bad of testCase.bad) {
+                    const alone = await runPack([policy], [bad]);
+                    assert.deepEqual(alone.violations.map((v) => v.urn).filter((urn, i, all) => all.indexOf(urn) === i), [bad.urn], `${policy.name} accepted ${bad.name}`);
+                }
+            }
         });
         it("accepts a good input", async () => {
             const { violations } = await runPack([policy], testCase.good);
@@ -178,6 +189,58 @@ for (const policy of policies) {
         });
     });
 }
+
+describe("the policy objects' own plumbing", () => {
+    it("a class without a type token is refused when the pack is built", () => {
+        class NotAResource { }
+        assert.throws(() => typeTokenOf(NotAResource as never), { message: "NotAResource has no __pulumiType" });
+    });
+
+    it("a resource policy says which type it applies to when it skips another", async () => {
+        const policy = policies.find((p) => p.name === "postgres-tls-required") as ResourceValidationPolicy;
+        const other = res("azure-native:resources:ResourceGroup", "rg", {});
+        const validate = policy.validateResource as ResourceValidation;
+        await assert.rejects(async () => validate(resourceArgs(other), () => assert.fail("no violation expected")), { reason: "applies only to azure-native:dbforpostgresql:Configuration" });
+    });
+
+    it("the NSG policy's configuration: protected ports, 1-65535, 22 and 5432 by default", () => {
+        const policy = policies.find((p) => p.name === "nsg-no-internet-to-ssh-or-postgres") as ResourceValidationPolicy;
+        assert.deepEqual(policy.configSchema, {
+            properties: { ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [22, 5432] } },
+        });
+    });
+
+    it("stackResourceOf: dependencies and property dependencies by URN, options that may be missing", () => {
+        const a = { urn: "urn:a" } as PolicyResource;
+        const b = { urn: "urn:b" } as PolicyResource;
+        const full = stackResourceOf({
+            type: TYPES.server, name: "s", urn: "urn:s", props: { x: 1 }, dependencies: [a, b], propertyDependencies: { network: [a], backup: [] },
+            opts: { additionalSecretOutputs: ["administratorLoginPassword"] }, isType: () => false, asType: () => undefined,
+        } as unknown as PolicyResource);
+        assert.deepEqual(full.dependencies, ["urn:a", "urn:b"]);
+        assert.deepEqual(full.propertyDependencies, { network: ["urn:a"], backup: [] });
+        assert.deepEqual(full.additionalSecretOutputs, ["administratorLoginPassword"]);
+        assert.deepEqual([full.type, full.name, full.urn, full.props], [TYPES.server, "s", "urn:s", { x: 1 }]);
+        const bare = stackResourceOf({ type: TYPES.server, name: "s", urn: "urn:s", props: {} } as unknown as PolicyResource);
+        assert.deepEqual([bare.dependencies, bare.propertyDependencies, bare.additionalSecretOutputs], [[], {}, []]);
+    });
+
+    it("azure-request-rules reads deleteBeforeReplace from the options, and copes without them", async () => {
+        const policy = policies.find((p) => p.name === "azure-request-rules") as StackValidationPolicy;
+        const nsg = { type: TYPES.nsg, name: "nsg", urn: "urn:nsg", props: { networkSecurityGroupName: "nsg-x", location: "westeurope" } };
+        const run = async (opts: object | undefined) => {
+            const found: string[] = [];
+            await policy.validateStack({ resources: [{ ...nsg, opts }], getConfig: () => ({}) } as unknown as StackValidationArgs, (message) => { found.push(String(message)); });
+            return found;
+        };
+        assert.deepEqual(await run({ deleteBeforeReplace: true }), []);
+        assert.deepEqual(await run(undefined), []);
+        assert.deepEqual(await run({ deleteBeforeReplace: false }), [
+            "replacement-deletes-first: azure-native:network:NetworkSecurityGroup nsg: has a fixed name (networkSecurityGroupName) but no deleteBeforeReplace: " +
+            "a replacement would create the new resource first, under the same name, and azure-native refuses to create a resource that exists",
+        ]);
+    });
+});
 
 describe("resource policies skip other types", () => {
     it("call notApplicable for a resource they do not check, and check API-version-pinned types", async () => {
@@ -195,5 +258,10 @@ describe("resource policies skip other types", () => {
         assert.equal((await runPack([policy], [nsg])).violations.length, 0);
         const configured = await runPack([policy], [nsg], { config: { [policy.name]: { ports: [22, 6432] } } });
         assert.equal(configured.violations.length, 1);
+        const standalone = res(TYPES.securityRule, "rule", rule("Internet", ["6432"]));
+        assert.equal((await runPack([policy], [standalone], { config: { [policy.name]: { ports: [6432] } } })).violations.length, 1);
+        // An empty list is no list: the defaults (22 and 5432) apply.
+        const ssh = res(TYPES.nsg, "nsg", { securityRules: [rule("Internet", ["22"])] });
+        assert.equal((await runPack([policy], [ssh], { config: { [policy.name]: { ports: [] } } })).violations.length, 1);
     });
 });
