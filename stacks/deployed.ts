@@ -80,9 +80,11 @@ export async function readLiveStorageSizeGB(previous: PreviousDeployment): Promi
         const server = await dbforpostgresql.getServer({ resourceGroupName: previous.resourceGroupName, serverName: previous.serverName });
         return server.storage?.storageSizeGB;
     } catch (error) {
-        if (NOT_FOUND.test(String((error as Error)?.message ?? error))) {
+        // The SDK rejects a failed invoke with an Error carrying the provider's message (even when a provider throws something else).
+        const message = (error as Error).message;
+        if (NOT_FOUND.test(message)) {
             return undefined;
         }
-        throw new pulumi.RunError(`could not read the deployed server ${previous.serverName} (its storage size, which Azure may have grown): ${String((error as Error)?.message ?? error)}`);
+        throw new pulumi.RunError(`could not read the deployed server ${previous.serverName} (its storage size, which Azure may have grown): ${message}`);
     }
 }

@@ -11,11 +11,12 @@ function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
     return z.string({ error: "must be a CIDR string like 10.40.0.0/16" }).transform((text, ctx) => {
         const parsed = parseCidr(text);
         const problem = typeof parsed === "string" ? parsed : check?.(parsed);
-        if (problem !== undefined || typeof parsed === "string") {
-            ctx.addIssue({ code: "custom", message: problem ?? String(parsed) });
+        if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problem });
             return z.NEVER;
         }
-        return parsed;
+        // No problem means parseCidr returned a block.
+        return parsed as Ipv4Cidr;
     });
 }
 
@@ -46,7 +47,8 @@ function uniqueList<T extends z.ZodType<string>>(item: T, what: string) {
 
 const bool = z.boolean({ error: "must be true or false" });
 const int = (min: number, max: number, aboveMax = `must be from ${min} to ${max}`) =>
-    z.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`)
+    // The schema's own message also covers .int(): a fraction is "not a whole number" like a string is.
+    z.number({ error: `must be a whole number from ${min} to ${max}` }).int()
         .min(min, `must be from ${min} to ${max}`).max(max, aboveMax);
 const name = (pattern: RegExp, rule: string) => z.string({ error: `must be a string (${rule})` }).regex(pattern, `is not valid: ${rule}`);
 
