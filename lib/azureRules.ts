@@ -54,7 +54,8 @@ export interface Violation {
 // ------------------------------------------------------------------------------------------------
 
 type Data = Record<string, unknown>;
-const obj = (v: unknown): Data => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Data) : {});
+/** An object's named fields; anything else (a list included, whose fields are never read) reads as empty. */
+const obj = (v: unknown): Data => (v !== null && typeof v === "object" ? (v as Data) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
@@ -414,7 +415,7 @@ function checkDelegatedSubnet(resource: RequestResource): string[] {
         }
     }
     if (s.subnetName === "GatewaySubnet") {
-        if (Object.keys(obj(s.networkSecurityGroup)).length > 0) {
+        if (str(obj(s.networkSecurityGroup).id) !== undefined) {
             problems.push("GatewaySubnet must not have an NSG (unsupported; it can break the gateway)");
         }
         if (delegations.length > 0) {
@@ -517,8 +518,9 @@ function checkTags(resource: RequestResource): string[] {
 const NAMED_KINDS = [...Object.keys(NAME_RULES), K.zone];
 
 function checkReplaceable(resource: RequestResource): string[] {
-    const rule = NAME_RULES[kindOf(resource.type)];
-    const named = kindOf(resource.type) === K.zone ? "privateZoneName" : rule?.field;
+    // The rule applies to NAMED_KINDS only: the private DNS zone, or a kind with a name rule.
+    const kind = kindOf(resource.type);
+    const named = kind === K.zone ? "privateZoneName" : NAME_RULES[kind].field;
     if (named && resource.inputs[named] !== undefined && resource.deleteBeforeReplace === false) {
         return [`has a fixed name (${named}) but no deleteBeforeReplace: a replacement would create the new resource first, under the same name, and azure-native refuses to create a resource that exists`];
     }
@@ -535,8 +537,7 @@ export const AZURE_RULES: readonly AzureRule[] = [
     {
         id: "nsg-rule-field-forms",
         description: "An NSG rule sets each address and port field in its singular or its plural form, never both; \"*\" is valid only in the singular form.",
-        source: "Microsoft maintainer in Azure/terraform-azurerm-network-security-group #21 and #44; " +
-            `${LEARN}/virtual-network/network-security-groups-overview#security-rules`,
+        source: `Microsoft maintainer in Azure/terraform-azurerm-network-security-group #21 and #44; ${LEARN}/virtual-network/network-security-groups-overview#security-rules`,
         appliesTo: [K.nsg, K.securityRule],
         check: (resource) => securityRulesOf(resource).flatMap(checkRuleFieldForms),
     },

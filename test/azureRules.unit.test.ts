@@ -183,6 +183,8 @@ describe("resource-names", () => {
             assert.deepEqual(zone(name), bad(name), name);
         }
         assert.deepEqual(zone(undefined), []);
+        const link = resource("privatedns:VirtualNetworkLink", "link", { virtualNetworkLinkName: "link-x", privateZoneName: "a..b" });
+        assert.deepEqual(said("resource-names", link), [], "the zone's name is judged on the zone, not on its links");
     });
 });
 
@@ -299,6 +301,8 @@ describe("zones-need-a-zonal-region", () => {
         assert.deepEqual(zones(ip("pip", { location: "ukwest", zones: [] })), []);
         assert.deepEqual(zones(ip("pip", { location: "ukwest" })), []);
         assert.deepEqual(zones(ip("pip", { zones: ["1"] })), [], "no location known: nothing to judge");
+        const vnet = resource("network:VirtualNetwork", "vnet", { virtualNetworkName: "vnet-x", location: "westeurope" });
+        assert.deepEqual(zones(vnet, resourceGroup("ukwest"), ip("pip", { zones: ["1", "2", "3"] })), [message], "the resource group's location, not another resource's");
     });
 
     it("treats a region it does not know as one without zones", () => {
@@ -336,6 +340,13 @@ describe("zones-need-a-zonal-region", () => {
         assert.deepEqual(zones(resourceGroup(), gateway("VpnGw1AZX", "pip-a"), ip("pip-a", {})), [], "AZ at the end of the SKU name only");
         assert.deepEqual(zones(resourceGroup("ukwest"), gateway("VpnGw1AZ", "pip-a"), ip("pip-a", {})), [], "a region without zones");
         assert.deepEqual(zones(resourceGroup(), gateway("VpnGw1AZ", "pip-elsewhere"), ip("pip-a", {})), [], "an IP the deployment does not register");
+        const noIpReference = resource("network:VirtualNetworkGateway", "vgw", { virtualNetworkGatewayName: "vgw-x", sku: { name: "VpnGw1AZ" }, ipConfigurations: [{ name: "default" }] });
+        const unnamedIp = resource("network:PublicIPAddress", "pip", { sku: { name: "Standard" } });
+        assert.deepEqual(zones(resourceGroup(), noIpReference, unnamedIp), [], "a configuration without an IP reference refers to no IP, not to one without a name");
+        const noSku = resource("network:VirtualNetworkGateway", "vgw", { virtualNetworkGatewayName: "vgw-x", ipConfigurations: [{ name: "default", publicIPAddress: { id: "/x/pip-a" } }] });
+        assert.deepEqual(zones(resourceGroup(), noSku, ip("pip-a", {})), [], "a SKU not known yet");
+        const nic = resource("network:NetworkInterface", "nic", { networkInterfaceName: "nic-x", ipConfigurations: [{ name: "primary", publicIPAddress: { id: "/x/pip-a" } }] });
+        assert.deepEqual(zones(resourceGroup(), nic, ip("pip-a", {})), [], "the gateway's rule, on gateways only");
     });
 });
 
@@ -454,6 +465,8 @@ describe("postgres-server-request", () => {
         assert.deepEqual(sku("GeneralPurpose", "Standard_E2ds_v5"), ["sku Standard_E2ds_v5 is not in tier GeneralPurpose"]);
         assert.deepEqual(sku("MemoryOptimized", "Standard_D2ds_v5"), ["sku Standard_D2ds_v5 is not in tier MemoryOptimized"]);
         assert.deepEqual(sku("Burstable", "X_Standard_B2s"), ["sku X_Standard_B2s is not in tier Burstable"]);
+        assert.deepEqual(sku("GeneralPurpose", "X_Standard_D2ds_v5"), ["sku X_Standard_D2ds_v5 is not in tier GeneralPurpose"]);
+        assert.deepEqual(sku("MemoryOptimized", "X_Standard_E2ds_v5"), ["sku X_Standard_E2ds_v5 is not in tier MemoryOptimized"]);
         assert.deepEqual(sku("Premium", "Standard_D2ds_v5"), [], "a tier it does not know");
     });
 
@@ -538,6 +551,7 @@ describe("subnet-request", () => {
         assert.deepEqual(gateway({}), []);
         assert.deepEqual(gateway({ networkSecurityGroup: {} }), []);
         assert.deepEqual(gateway({ networkSecurityGroup: { id: "/nsg" } }), ["GatewaySubnet must not have an NSG (unsupported; it can break the gateway)"]);
+        assert.deepEqual(gateway({ networkSecurityGroup: null }), []);
         assert.deepEqual(gateway({ delegations: delegated("Microsoft.Web/serverFarms") }), ["GatewaySubnet must not be delegated"]);
         assert.deepEqual(gateway({ delegations: [] }), []);
         assert.deepEqual(subnet({ networkSecurityGroup: { id: "/nsg" }, delegations: delegated(flexible) }), [], "another subnet may have both");
@@ -627,6 +641,7 @@ describe("virtual-machine-request", () => {
         assert.deepEqual(image("server-gen1"), ["Trusted Launch needs a Generation 2 image; server-gen1 is Generation 1"]);
         assert.deepEqual(image("22_04-LTS-Gen1"), ["Trusted Launch needs a Generation 2 image; 22_04-LTS-Gen1 is Generation 1"]);
         assert.deepEqual(image("server-gen1", "Standard"), []);
+        assert.deepEqual(vm({}, {}, { storageProfile: { imageReference: {} }, securityProfile: { securityType: "TrustedLaunch" } }), [], "an image SKU not known yet");
     });
 });
 
