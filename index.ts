@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresServer } from "./components/database";
 import { Network } from "./components/network";
-import { ProxyVm } from "./components/proxyVm";
+import { ProxyTier } from "./components/proxyTier";
 import { VpnGateway } from "./components/vpnGateway";
 import { libpqConnectionString } from "./lib/connection";
 import { resourceNames } from "./lib/naming";
@@ -62,7 +62,7 @@ export = async () => {
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
     });
 
-    const proxy = new ProxyVm("proxy", {
+    const proxy = new ProxyTier("proxy", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, subnetId: network.proxySubnetId,
         config, serverFqdn: database.fqdn, tags,
     });
@@ -70,7 +70,8 @@ export = async () => {
     const connection = {
         port: config.proxy.port, database: config.database.databases[0] ?? "postgres", user: config.database.adminLogin,
     };
-    const endpoints = pulumi.all([proxy.privateIp, database.fqdn]);
+    // Clients connect to the load balancer's frontend, which no proxy replacement changes.
+    const endpoints = pulumi.all([proxy.frontendAddress, database.fqdn]);
 
     return {
         accessMode: config.database.access,
@@ -81,7 +82,8 @@ export = async () => {
         adminPassword: database.adminPassword,
         databaseNames: database.databaseNames,
         natEgressIp: network.natPublicIp,
-        proxyPrivateIp: proxy.privateIp,
+        proxyPrivateIp: proxy.frontendAddress,
+        proxyInstances: proxy.instances,
         proxyAdminUsername: proxy.adminUsername,
         proxySshPrivateKey: proxy.sshPrivateKeyPem,
         vpnGatewayPublicIp: vpn.publicIp,

@@ -1,89 +1,90 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
-import * as tls from "@pulumi/tls";
-import { firstUsableAzureAddress } from "../lib/cidr";
-import type { ResourceNames } from "../lib/naming";
-import { proxyUserData } from "../lib/proxyUserData";
-import type { StackConfig } from "../stacks/types";
+import { renderProxyHealthCheck, RUN_COMMAND_MARGIN_SECONDS } from "../lib/healthCheck";
+import type { ProxyInstanceNames } from "../lib/naming";
 
-/** Ubuntu 24.04 LTS, Gen2 image (Basv2 sizes are Gen2). */
+/** Ubuntu 24.04 LTS, Gen2 image (Trusted Launch needs Generation 2). */
 export const UBUNTU_IMAGE = { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" } as const;
+
+/** How long a new proxy may take to install nginx and serve before the deployment fails. */
+export const HEALTH_CHECK_TIMEOUT_SECONDS = 900;
 
 export interface ProxyVmArgs {
     readonly location: string;
     readonly resourceGroupName: pulumi.Input<string>;
-    readonly names: ResourceNames;
+    /** The names of this generation of the VM (they change whenever the VM must be replaced). */
+    readonly names: pulumi.Input<ProxyInstanceNames>;
+    /** The availability zone, or undefined (then `availabilitySetId`). */
+    readonly zone: string | undefined;
+    readonly availabilitySetId: pulumi.Input<string> | undefined;
     readonly subnetId: pulumi.Input<string>;
-    /** Proxy settings, plus the VPN pool and subnets that nginx allows. */
-    readonly config: Pick<StackConfig, "network" | "vpn" | "proxy">;
-    /** The database server's FQDN that nginx forwards to. */
-    readonly serverFqdn: pulumi.Input<string>;
+    /** The load balancer's backend pool this proxy joins. */
+    readonly backendPoolId: pulumi.Input<string>;
+    readonly vmSize: string;
+    readonly adminUsername: string;
+    readonly sshPublicKey: pulumi.Input<string>;
+    /** The cloud-init user data, before base64. */
+    readonly userData: pulumi.Input<string>;
+    /** The port the health gate waits for nginx on. */
+    readonly port: number;
     readonly tags: Record<string, string>;
 }
 
 /**
- * The NGINX TCP proxy: an Ubuntu VM with no public IP (outbound goes through the NAT gateway),
- * SSH keys only, configured entirely by cloud-init. Its NSG lives on the proxy subnet.
+ * One NGINX TCP proxy: an Ubuntu VM with no public IP (outbound goes through the NAT gateway), SSH
+ * keys only, configured entirely by cloud-init, in the load balancer's backend pool. A new
+ * generation is created before the old one is deleted, and `pulumi up` goes on only once its
+ * health gate (a Run Command on the VM) sees nginx serving.
  */
 export class ProxyVm extends pulumi.ComponentResource {
+    public readonly vmName: pulumi.Output<string>;
     public readonly privateIp: pulumi.Output<string>;
-    public readonly adminUsername: pulumi.Output<string>;
-    /** Secret unless the stack supplied its own public key (then empty). */
-    public readonly sshPrivateKeyPem: pulumi.Output<string>;
-    /** The cloud-init user data, before base64. */
-    public readonly userData: pulumi.Output<string>;
+    public readonly zone: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ProxyVmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:proxy:ProxyVm", name, {}, opts);
-        const { names, location, resourceGroupName, tags, config } = args;
-        const child = { parent: this };
-        const proxy = config.proxy;
+        const { location, resourceGroupName, tags } = args;
+        const names = pulumi.output(args.names);
+        // A new generation has new names, so it is created before the old one is deleted (never
+        // delete-first: that would take the proxy away while its replacement boots).
+        const createFirst = { parent: this, deleteBeforeReplace: false };
 
-        let sshPublicKey: pulumi.Output<string>;
-        let sshPrivateKeyPem: pulumi.Output<string>;
-        if (proxy.sshPublicKey) {
-            sshPublicKey = pulumi.output(proxy.sshPublicKey);
-            sshPrivateKeyPem = pulumi.output("");
-        } else {
-            const key = new tls.PrivateKey("ssh-key", { algorithm: "RSA", rsaBits: 4096 }, child);
-            sshPublicKey = key.publicKeyOpenssh.apply((k) => k.trim());
-            sshPrivateKeyPem = pulumi.secret(key.privateKeyPem);
-        }
-
-        // A fixed address survives VM replacement, so connection strings keep working.
-        const privateIp = firstUsableAzureAddress(config.network.proxySubnet);
-        const nic = new network.NetworkInterface("proxy-nic", {
-            networkInterfaceName: names.proxyNic, resourceGroupName, location, tags,
+        const nic = new network.NetworkInterface(`${name}-nic`, {
+            networkInterfaceName: names.nic, resourceGroupName, location, tags,
             ipConfigurations: [{
                 name: "primary",
                 primary: true,
                 subnet: { id: args.subnetId },
-                privateIPAllocationMethod: "Static",
-                privateIPAddress: privateIp,
+                // Clients use the load balancer's address; a proxy's own address may change with its generation.
+                privateIPAllocationMethod: "Dynamic",
                 privateIPAddressVersion: "IPv4",
+                loadBalancerBackendAddressPools: [{ id: args.backendPoolId }],
             }],
-        }, { ...child, deleteBeforeReplace: true });
+        }, createFirst);
 
-        this.userData = pulumi.output(args.serverFqdn).apply((fqdn) => proxyUserData(config, fqdn));
-        new compute.VirtualMachine("proxy-vm", {
-            vmName: names.proxyVm, resourceGroupName, location, tags,
-            hardwareProfile: { vmSize: proxy.vmSize },
+        const vm = new compute.VirtualMachine(`${name}-vm`, {
+            vmName: names.vm, resourceGroupName, location, tags,
+            ...(args.zone ? { zones: [args.zone] } : {}),
+            ...(args.availabilitySetId ? { availabilitySet: { id: args.availabilitySetId } } : {}),
+            hardwareProfile: { vmSize: args.vmSize },
             storageProfile: {
                 imageReference: { ...UBUNTU_IMAGE },
                 osDisk: {
-                    name: names.proxyOsDisk, createOption: "FromImage", deleteOption: "Delete",
+                    name: names.osDisk, createOption: "FromImage", deleteOption: "Delete",
                     managedDisk: { storageAccountType: "StandardSSD_LRS" },
                 },
             },
             osProfile: {
-                computerName: names.proxyVm,
-                adminUsername: proxy.adminUsername,
-                customData: this.userData.apply((text) => Buffer.from(text, "utf8").toString("base64")),
+                computerName: names.vm,
+                adminUsername: args.adminUsername,
+                customData: pulumi.output(args.userData).apply((text) => Buffer.from(text, "utf8").toString("base64")),
                 linuxConfiguration: {
                     disablePasswordAuthentication: true,
                     provisionVMAgent: true,
-                    ssh: { publicKeys: [{ path: `/home/${proxy.adminUsername}/.ssh/authorized_keys`, keyData: sshPublicKey }] },
+                    ssh: { publicKeys: [{ path: `/home/${args.adminUsername}/.ssh/authorized_keys`, keyData: args.sshPublicKey }] },
+                    // Availability-first platform patching: Azure never patches VMs in different
+                    // zones (or update domains of an availability set) at the same time.
                     patchSettings: { patchMode: "AutomaticByPlatform", assessmentMode: "AutomaticByPlatform" },
                 },
             },
@@ -92,19 +93,26 @@ export class ProxyVm extends pulumi.ComponentResource {
             // Managed boot diagnostics: serial console and screenshots without a storage account.
             diagnosticsProfile: { bootDiagnostics: { enabled: true } },
         }, {
-            ...child,
-            // Azure cannot change customData in place: a new proxy config means a new (stateless) VM,
-            // and the fixed names, disk and NIC require the old one gone first.
+            ...createFirst,
+            // Azure cannot change customData in place; the generation in the name already changes with it.
             replaceOnChanges: ["osProfile.customData"],
-            deleteBeforeReplace: true,
         });
 
-        this.privateIp = pulumi.output(nic.id).apply(() => privateIp);
-        this.adminUsername = pulumi.output(proxy.adminUsername);
-        this.sshPrivateKeyPem = sshPrivateKeyPem;
-        this.registerOutputs({
-            privateIp: this.privateIp, adminUsername: this.adminUsername,
-            sshPrivateKeyPem: this.sshPrivateKeyPem, userData: this.userData,
-        });
+        // The health gate: Azure runs it on the new VM as part of the deployment and fails the
+        // deployment when it exits non-zero, before Pulumi deletes the previous generation.
+        new compute.VirtualMachineRunCommandByVirtualMachine(`${name}-health`, {
+            resourceGroupName, location, tags,
+            vmName: vm.name,
+            runCommandName: "securepg-health",
+            source: { script: renderProxyHealthCheck({ port: args.port, timeoutSeconds: HEALTH_CHECK_TIMEOUT_SECONDS }) },
+            asyncExecution: false,
+            treatFailureAsDeploymentFailure: true,
+            timeoutInSeconds: HEALTH_CHECK_TIMEOUT_SECONDS + RUN_COMMAND_MARGIN_SECONDS,
+        }, { ...createFirst, customTimeouts: { create: "30m", update: "30m", delete: "15m" } });
+
+        this.vmName = vm.name;
+        this.zone = pulumi.output(args.zone);
+        this.privateIp = nic.ipConfigurations.apply((configs) => configs?.[0]?.privateIPAddress ?? "");
+        this.registerOutputs({ vmName: this.vmName, privateIp: this.privateIp, zone: this.zone });
     }
 }

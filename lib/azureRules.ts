@@ -10,6 +10,7 @@
 import { FIREWALL_RULE_NAME_PATTERN } from "./firewall";
 import { GENERATION_SKUS, type GatewayGeneration } from "./lifecycle";
 import { NAME_LIMITS, POSTGRES_PUBLIC_DNS_SUFFIX } from "./naming";
+import { GENERATION_NAME } from "./proxyTier";
 import { POSTGRES_NO_ZONE_REDUNDANT_HA, regionZones } from "./regions";
 
 export interface RequestResource {
@@ -76,6 +77,9 @@ const K = {
     gateway: "azure-native:network:VirtualNetworkGateway",
     localGateway: "azure-native:network:LocalNetworkGateway",
     nic: "azure-native:network:NetworkInterface",
+    loadBalancer: "azure-native:network:LoadBalancer",
+    availabilitySet: "azure-native:compute:AvailabilitySet",
+    runCommand: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
     zone: "azure-native:privatedns:PrivateZone",
     zoneLink: "azure-native:privatedns:VirtualNetworkLink",
     vm: "azure-native:compute:VirtualMachine",
@@ -132,6 +136,8 @@ const NAME_RULES: Record<string, NameRule> = {
     [K.gateway]: { field: "virtualNetworkGatewayName", min: 1, max: NAME_LIMITS.virtualNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.localGateway]: { field: "localNetworkGatewayName", min: 1, max: NAME_LIMITS.virtualNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.nic]: { field: "networkInterfaceName", min: 1, max: NAME_LIMITS.networkInterface, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.loadBalancer]: { field: "loadBalancerName", min: 1, max: NAME_LIMITS.loadBalancer, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.availabilitySet]: { field: "availabilitySetName", min: 1, max: NAME_LIMITS.availabilitySet, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.zoneLink]: { field: "virtualNetworkLinkName", min: 1, max: NAME_LIMITS.virtualNetworkLink, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.vm]: { field: "vmName", min: 1, max: NAME_LIMITS.linuxVirtualMachine, pattern: /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, rule: "letters, digits, . and -, not starting with _ nor ending with . or -" },
     // REST API 2025-08-01 (the version azure-native 3.x uses) and the Azure CLI.
@@ -271,6 +277,12 @@ function checkZones(resource: RequestResource, context: RuleContext): string[] {
         const zone = str(resource.inputs.availabilityZone);
         if (!zonal && zone) {
             problems.push(`availabilityZone ${zone} in ${location}, a region without availability zones`);
+        }
+    }
+    for (const frontend of kind === K.loadBalancer ? arr(resource.inputs.frontendIPConfigurations).map(obj) : []) {
+        const frontendZones = arr(frontend.zones);
+        if (!zonal && frontendZones.length > 0) {
+            problems.push(`frontend ${str(frontend.name) ?? "(unnamed)"} has zones ${JSON.stringify(frontendZones)} in ${location}, a region without availability zones`);
         }
     }
     if (kind === K.gateway && zonal && /AZ$/.test(str(obj(resource.inputs.sku).name) ?? "")) {
@@ -488,6 +500,89 @@ function checkVirtualMachine(resource: RequestResource): string[] {
     return problems;
 }
 
+/** `…/<load balancer>/<child>/<name>` → [load balancer, name], for ids that point into a load balancer. */
+function loadBalancerPart(id: unknown, child: string): [string, string] | undefined {
+    const match = new RegExp(`/([^/]+)/${child}/([^/]+)$`, "i").exec(str(id) ?? "");
+    return match ? [match[1], match[2]] : undefined;
+}
+
+function checkLoadBalancer(resource: RequestResource): string[] {
+    const lb = resource.inputs;
+    const problems: string[] = [];
+    const sku = str(obj(lb.sku).name);
+    if (sku !== undefined && sku !== "Standard") {
+        problems.push(`sku ${sku}: Basic load balancers were retired on 2025-09-30; use Standard`);
+    }
+    const own = str(lb.loadBalancerName);
+    const named = (list: unknown) => new Set(arr(list).map((x) => str(obj(x).name)).filter((n): n is string => n !== undefined));
+    const parts: Record<string, Set<string>> = {
+        frontendIPConfigurations: named(lb.frontendIPConfigurations),
+        backendAddressPools: named(lb.backendAddressPools),
+        probes: named(lb.probes),
+    };
+    for (const probe of arr(lb.probes).map(obj)) {
+        const interval = num(probe.intervalInSeconds);
+        if (interval !== undefined && interval < 5) {
+            problems.push(`probe ${str(probe.name) ?? "(unnamed)"} every ${interval} s; Azure probes every 5 s at the most`);
+        }
+    }
+    for (const rule of arr(lb.loadBalancingRules).map(obj)) {
+        const name = str(rule.name) ?? "(unnamed)";
+        const idle = num(rule.idleTimeoutInMinutes);
+        if (idle !== undefined && (idle < 4 || idle > 30)) {
+            problems.push(`rule ${name} has idleTimeoutInMinutes ${idle}; Azure allows 4-30`);
+        }
+        for (const [field, child] of [["frontendIPConfiguration", "frontendIPConfigurations"], ["backendAddressPool", "backendAddressPools"], ["probe", "probes"]] as const) {
+            const id = obj(rule[field]).id;
+            if (str(id) === undefined) {
+                continue;
+            }
+            const part = loadBalancerPart(id, child);
+            if (!part || (own !== undefined && part[0] !== own) || !parts[child].has(part[1])) {
+                problems.push(`rule ${name}: ${field} ${String(id)} is not one of this load balancer's ${child}`);
+            }
+        }
+    }
+    return problems;
+}
+
+function checkNetworkInterfacePools(resource: RequestResource, context: RuleContext): string[] {
+    const problems: string[] = [];
+    for (const config of arr(resource.inputs.ipConfigurations).map(obj)) {
+        for (const pool of arr(config.loadBalancerBackendAddressPools).map(obj)) {
+            const part = loadBalancerPart(pool.id, "backendAddressPools");
+            if (str(pool.id) === undefined) {
+                continue;
+            }
+            const lb = part && context.resources.find((r) => kindOf(r.type) === K.loadBalancer && r.inputs.loadBalancerName === part[0]);
+            if (!part || (lb && !arr(lb.inputs.backendAddressPools).some((p) => str(obj(p).name) === part[1]))) {
+                problems.push(`ipConfigurations ${str(config.name) ?? "(unnamed)"} joins ${String(pool.id)}, which is no backend pool of the deployment's load balancer`);
+            }
+        }
+    }
+    return problems;
+}
+
+function checkVirtualMachinePlacement(resource: RequestResource): string[] {
+    const zones = arr(resource.inputs.zones);
+    const problems: string[] = [];
+    if (zones.length > 0 && str(obj(resource.inputs.availabilitySet).id) !== undefined) {
+        problems.push("a VM is either in an availability zone or in an availability set, not both");
+    }
+    if (zones.length > 1) {
+        problems.push(`zones ${JSON.stringify(zones)}: a VM lives in one zone`);
+    }
+    return problems;
+}
+
+function checkRunCommand(resource: RequestResource): string[] {
+    const c = resource.inputs;
+    if (c.treatFailureAsDeploymentFailure === true && c.asyncExecution === true) {
+        return ["treatFailureAsDeploymentFailure has no effect with asyncExecution: the deployment completes when the script starts"];
+    }
+    return [];
+}
+
 function checkNatGateway(resource: RequestResource): string[] {
     const idle = num(resource.inputs.idleTimeoutInMinutes);
     return idle !== undefined && (idle < 4 || idle > 120) ? [`idleTimeoutInMinutes ${idle}: Azure allows 4-120`] : [];
@@ -521,7 +616,9 @@ function checkReplaceable(resource: RequestResource): string[] {
     // The rule applies to NAMED_KINDS only: the private DNS zone, or a kind with a name rule.
     const kind = kindOf(resource.type);
     const named = kind === K.zone ? "privateZoneName" : NAME_RULES[kind].field;
-    if (named && resource.inputs[named] !== undefined && resource.deleteBeforeReplace === false) {
+    // A generation name changes whenever the resource is replaced, so the new one can come first.
+    const generation = GENERATION_NAME.test(str(resource.inputs[named]) ?? "");
+    if (resource.inputs[named] !== undefined && !generation && resource.deleteBeforeReplace === false) {
         return [`has a fixed name (${named}) but no deleteBeforeReplace: a replacement would create the new resource first, under the same name, and azure-native refuses to create a resource that exists`];
     }
     return [];
@@ -603,6 +700,27 @@ export const AZURE_RULES: readonly AzureRule[] = [
         source: `${LEARN}/virtual-machines/custom-data; ${LEARN}/virtual-machines/linux/create-ssh-keys-detailed; ${LEARN}/virtual-machines/automatic-vm-guest-patching#requirements-for-enabling-automatic-vm-guest-patching; ${LEARN}/virtual-machines/trusted-launch`,
         appliesTo: [K.vm],
         check: checkVirtualMachine,
+    },
+    {
+        id: "load-balancer-request",
+        description: "A Standard load balancer (Basic is retired) whose rules refer to its own frontend, pool and probe, probing every 5 s at the most, with a rule idle timeout of 4-30 minutes; a NIC joins only a pool that exists.",
+        source: `${LEARN}/load-balancer/skus; ${LEARN}/load-balancer/load-balancer-custom-probe-overview; ${LEARN}/load-balancer/load-balancer-tcp-idle-timeout; ${LEARN}/load-balancer/backend-pool-management`,
+        appliesTo: [K.loadBalancer, K.nic],
+        check: (resource, context) => (kindOf(resource.type) === K.loadBalancer ? checkLoadBalancer(resource) : checkNetworkInterfacePools(resource, context)),
+    },
+    {
+        id: "virtual-machine-placement",
+        description: "A VM is in one availability zone or in an availability set, never both.",
+        source: `${LEARN}/virtual-machines/availability; ${LEARN}/virtual-machines/availability-set-overview`,
+        appliesTo: [K.vm],
+        check: checkVirtualMachinePlacement,
+    },
+    {
+        id: "run-command-request",
+        description: "A Run Command fails the deployment on a failed script only when it runs synchronously.",
+        source: `${LEARN}/virtual-machines/linux/run-command-managed; ${LEARN}/rest/api/compute/virtual-machine-run-commands/create-or-update`,
+        appliesTo: [K.runCommand],
+        check: checkRunCommand,
     },
     {
         id: "nat-gateway-request",

@@ -23,9 +23,10 @@ export interface ResourceNames {
     readonly privateDnsZoneLink: string;
     readonly vpnGateway: string;
     readonly vpnPublicIp: string;
-    readonly proxyVm: string;
-    readonly proxyNic: string;
-    readonly proxyOsDisk: string;
+    /** The proxies' internal load balancer. */
+    readonly loadBalancer: string;
+    /** Regions without zones: the proxies' availability set. */
+    readonly availabilitySet: string;
     /** Prefix of the server name; a random suffix makes it globally unique unless the stack names it. */
     readonly serverPrefix: string;
 }
@@ -50,6 +51,8 @@ export const NAME_LIMITS = {
     networkInterface: 80,
     disk: 80,
     virtualNetworkLink: 80,
+    loadBalancer: 80,
+    availabilitySet: 80,
     /** Linux VM names and computer names (Windows would be 15). */
     linuxVirtualMachine: 64,
     /** Flexible Server: 3-63 characters; it is also the first label of the server's FQDN. */
@@ -102,10 +105,31 @@ export function resourceNames(project: string, stack: string): ResourceNames {
         privateDnsZoneLink: fitName(`vnetlink-${base}`, L.virtualNetworkLink),
         vpnGateway: fitName(`vgw-${base}`, L.virtualNetworkGateway),
         vpnPublicIp: fitName(`pip-${base}-vgw`, L.publicIp),
-        proxyVm: fitName(`vm-${base}-proxy`, L.linuxVirtualMachine),
-        proxyNic: fitName(`nic-${base}-proxy`, L.networkInterface),
-        proxyOsDisk: fitName(`osdisk-${base}-proxy`, L.disk),
+        loadBalancer: fitName(`lbi-${base}-proxy`, L.loadBalancer),
+        availabilitySet: fitName(`avail-${base}-proxy`, L.availabilitySet),
         serverPrefix: fitName(`psql-${base}`, L.flexibleServer - SERVER_SUFFIX_LENGTH - 1),
+    };
+}
+
+export interface ProxyInstanceNames {
+    readonly vm: string;
+    readonly nic: string;
+    readonly osDisk: string;
+}
+
+/**
+ * The names of one proxy VM generation: `vm-<project>-<stack>-proxy<index>-g<generation>`. The
+ * generation suffix is never shortened away, so a new generation always gets new names (and can be
+ * created before the old one is deleted).
+ */
+export function proxyInstanceNames(project: string, stack: string, index: number, generation: string): ProxyInstanceNames {
+    const base = `${slug(project)}-${slug(stack)}`;
+    const suffix = `-g${generation}`;
+    const named = (prefix: string, max: number) => `${fitName(`${prefix}-${base}-proxy${index}`, max - suffix.length)}${suffix}`;
+    return {
+        vm: named("vm", NAME_LIMITS.linuxVirtualMachine),
+        nic: named("nic", NAME_LIMITS.networkInterface),
+        osDisk: named("osdisk", NAME_LIMITS.disk),
     };
 }
 

@@ -3,8 +3,12 @@
  * PostgreSQL server. Pure, so unit tests and the data-plane tests run exactly these bytes.
  */
 
-/** Azure's recursive resolver inside every VNet; it also answers for linked private DNS zones. */
-export const AZURE_DNS_RESOLVER = "168.63.129.16";
+/**
+ * Azure's platform address inside every VNet: the recursive resolver (which also answers for
+ * linked private DNS zones), and the source of the load balancer's health probes.
+ */
+export const AZURE_PLATFORM_ADDRESS = "168.63.129.16";
+export const AZURE_DNS_RESOLVER = AZURE_PLATFORM_ADDRESS;
 
 export interface TcpKeepalive {
     /** Seconds of idleness before the first probe. */
@@ -37,6 +41,11 @@ export interface NginxProxyOptions {
      */
     readonly workerConnections: number;
     readonly accessLogPath: string;
+    /**
+     * Addresses whose sessions are not logged: the load balancer's probe connects every few
+     * seconds and would otherwise fill the access log (it is refused like any other outsider).
+     */
+    readonly unloggedSources: readonly string[];
     readonly errorLogPath: string;
     readonly pidPath: string;
     /** The OS user workers run as. */
@@ -49,6 +58,7 @@ export const NGINX_DEFAULTS = {
     workerProcesses: "auto",
     workerConnections: 4096,
     accessLogPath: "/var/log/nginx/securepg-stream.log",
+    unloggedSources: [AZURE_PLATFORM_ADDRESS],
     errorLogPath: "/var/log/nginx/error.log",
     pidPath: "/run/nginx.pid",
     user: "www-data",
@@ -93,6 +103,11 @@ function validate(o: NginxProxyOptions): void {
             throw new Error(`nginx config: allowed source ${JSON.stringify(source)} is not an IPv4 CIDR block`);
         }
     }
+    for (const source of o.unloggedSources) {
+        if (!IPV4_PATTERN.test(source)) {
+            throw new Error(`nginx config: unlogged source ${JSON.stringify(source)} is not an IPv4 address`);
+        }
+    }
     for (const [label, path] of [["accessLogPath", o.accessLogPath], ["errorLogPath", o.errorLogPath], ["pidPath", o.pidPath]]) {
         if (!PATH_PATTERN.test(path)) {
             throw new Error(`nginx config: ${label} ${JSON.stringify(path)} is not an absolute path`);
@@ -118,6 +133,7 @@ export function renderNginxConfig(options: NginxProxyOptions): string {
     const o = options;
     const ka = o.clientKeepalive;
     const allow = o.allowedSources.map((source) => `        allow ${source};`).join("\n");
+    const unlogged = o.unloggedSources.map((source) => `        ${source} 0;`).join("\n");
     return `# Written by securepg (cloud-init). Changes here are replaced on the next deployment.
 user ${o.user};
 worker_processes ${o.workerProcesses};
@@ -137,7 +153,12 @@ stream {
     log_format securepg '$remote_addr:$remote_port [$time_local] $protocol $status '
                         'upstream=$upstream_addr sent=$bytes_sent received=$bytes_received '
                         'session_time=$session_time connect_time=$upstream_connect_time';
-    access_log ${o.accessLogPath} securepg;
+    # Every session is logged except the load balancer's health probes.
+    map $remote_addr $securepg_logged {
+${unlogged}
+        default 1;
+    }
+    access_log ${o.accessLogPath} securepg if=$securepg_logged;
 
     # A variable in proxy_pass makes nginx resolve the name per connection through this resolver,
     # caching answers for valid=, so a failover or IP change is followed without a reload.

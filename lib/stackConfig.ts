@@ -73,6 +73,8 @@ export interface VpnConfig {
 }
 
 export interface ProxyConfig {
+    /** How many proxy VMs, one per availability zone, behind the internal load balancer. */
+    readonly instances: number;
     readonly vmSize: string;
     readonly port: number;
     readonly adminUsername: string;

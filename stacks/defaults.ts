@@ -21,8 +21,6 @@ const shared = {
         clientCertificateValidityDays: 365,
     },
     proxy: {
-        // Basv2: B-series v1 (B1s, B1ms, B2s) is announced for retirement.
-        vmSize: "Standard_B2ats_v2",
         port: 5432,
         adminUsername: "azureuser",
         // Long enough for application pools that keep connections idle for hours.
@@ -63,7 +61,9 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Re
             deleteLock: false,
         },
         vpn: { ...shared.vpn },
-        proxy: { ...shared.proxy },
+        // One burstable proxy: a dev stack's load stays far below its baseline (docs/performance.md).
+        // Basv2: B-series v1 (B1s, B1ms, B2s) is announced for retirement.
+        proxy: { ...shared.proxy, instances: 1, vmSize: "Standard_B2ats_v2" },
     },
     prod: {
         protect: true,
@@ -79,6 +79,8 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Re
             deleteLock: true,
         },
         vpn: { ...shared.vpn },
-        proxy: { ...shared.proxy },
+        // Two proxies in two zones, non-burstable: their sustained capacity is well over twice what
+        // the default prod server can serve (measured: docs/performance.md).
+        proxy: { ...shared.proxy, instances: 2, vmSize: "Standard_D2as_v5" },
     },
 };

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { nonPublicReason, parseAddressOrCidr, parseCidr, isRfc1918, contains, type Ipv4Cidr } from "../lib/cidr";
 import { SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
+import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
     return z.string({ error: "must be a CIDR string like 10.40.0.0/16" }).transform((text, ctx) => {
@@ -143,6 +144,7 @@ export const vpnFields = {
 };
 
 export const proxyFields = {
+    instances: int(1, MAX_PROXY_INSTANCES, `must be from 1 to ${MAX_PROXY_INSTANCES}: one proxy per availability zone, so that Azure never patches or maintains two at once`),
     vmSize: name(/^Standard_[A-Za-z0-9_]+$/, "an Azure VM size like Standard_B2ats_v2"),
     port: int(1, 65535).refine((p) => p !== 22, { message: "may not be 22, which SSH uses on the proxy" }),
     adminUsername: name(/^[a-z_][a-z0-9_-]{0,31}$/, "a Linux user name: lowercase letters, digits, _ and -, at most 32")

@@ -263,8 +263,43 @@ const BREAKAGES: Breakage[] = [
     { rule: "tags", what: "a tag name with a slash", says: /tag name "a\/b"/, breaks: (rs) => {
         find(rs, "azure-native:network:VirtualNetwork").inputs.tags = { "a/b": "v" };
     } },
-    { rule: "replacement-deletes-first", what: "the proxy VM replaced create-first", says: /has a fixed name \(vmName\) but no deleteBeforeReplace/, breaks: (rs) => {
-        Object.assign(find(rs, "azure-native:compute:VirtualMachine"), { deleteBeforeReplace: false });
+    { rule: "replacement-deletes-first", what: "a proxy VM whose name lost its generation, replaced create-first", says: /has a fixed name \(vmName\) but no deleteBeforeReplace/, breaks: (rs) => {
+        const proxy = find(rs, "azure-native:compute:VirtualMachine");
+        assert.equal(proxy.deleteBeforeReplace, false, "proxies are replaced create-first");
+        proxy.inputs.vmName = String(proxy.inputs.vmName).replace(/-g[0-9a-f]{6}$/, "");
+    } },
+    { rule: "replacement-deletes-first", what: "the load balancer replaced create-first", says: /has a fixed name \(loadBalancerName\)/, breaks: (rs) => {
+        Object.assign(find(rs, "azure-native:network:LoadBalancer"), { deleteBeforeReplace: false });
+    } },
+    { rule: "load-balancer-request", what: "a rule whose probe is not the load balancer's", says: /rule tcp-\d+: probe \S+\/probes\/tcp-1 is not one of this load balancer's probes/, breaks: (rs) => {
+        const rule = (find(rs, "azure-native:network:LoadBalancer").inputs.loadBalancingRules as Array<Record<string, any>>)[0];
+        rule.probe = { id: String(rule.probe.id).replace(/tcp-\d+$/, "tcp-1") };
+    } },
+    { rule: "load-balancer-request", what: "a rule on another load balancer's frontend", says: /frontendIPConfiguration \S+ is not one of this load balancer's frontendIPConfigurations/, breaks: (rs) => {
+        const rule = (find(rs, "azure-native:network:LoadBalancer").inputs.loadBalancingRules as Array<Record<string, any>>)[0];
+        rule.frontendIPConfiguration = { id: String(rule.frontendIPConfiguration.id).replace("/loadBalancers/lbi-", "/loadBalancers/other-") };
+    } },
+    { rule: "load-balancer-request", what: "a Basic load balancer", says: /sku Basic: Basic load balancers were retired/, breaks: (rs) => {
+        find(rs, "azure-native:network:LoadBalancer").inputs.sku = { name: "Basic" };
+    } },
+    { rule: "load-balancer-request", what: "a probe every 2 s", says: /every 2 s; Azure probes every 5 s at the most/, breaks: (rs) => {
+        (find(rs, "azure-native:network:LoadBalancer").inputs.probes as Array<Record<string, any>>)[0].intervalInSeconds = 2;
+    } },
+    { rule: "load-balancer-request", what: "a 31-minute idle timeout", says: /idleTimeoutInMinutes 31; Azure allows 4-30/, breaks: (rs) => {
+        (find(rs, "azure-native:network:LoadBalancer").inputs.loadBalancingRules as Array<Record<string, any>>)[0].idleTimeoutInMinutes = 31;
+    } },
+    { rule: "load-balancer-request", what: "a NIC in a pool the load balancer does not have", says: /joins \S+\/backendAddressPools\/other, which is no backend pool/, breaks: (rs) => {
+        const config = (find(rs, "azure-native:network:NetworkInterface").inputs.ipConfigurations as Array<Record<string, any>>)[0];
+        config.loadBalancerBackendAddressPools = [{ id: String(config.loadBalancerBackendAddressPools[0].id).replace(/proxies$/, "other") }];
+    } },
+    { rule: "virtual-machine-placement", what: "a proxy in a zone and an availability set", says: /either in an availability zone or in an availability set/, breaks: (rs) => {
+        vm(rs).availabilitySet = { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/availabilitySets/avail-x" };
+    } },
+    { rule: "run-command-request", what: "a health gate that runs asynchronously", says: /treatFailureAsDeploymentFailure has no effect with asyncExecution/, breaks: (rs) => {
+        find(rs, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine").inputs.asyncExecution = true;
+    } },
+    { rule: "zones-need-a-zonal-region", base: "ukwest", what: "a zone-redundant load balancer frontend in ukwest", says: /frontend frontend has zones \["1","2","3"\] in ukwest/, breaks: (rs) => {
+        (find(rs, "azure-native:network:LoadBalancer").inputs.frontendIPConfigurations as Array<Record<string, any>>)[0].zones = ["1", "2", "3"];
     } },
     { rule: "replacement-deletes-first", what: "the private DNS zone replaced create-first", says: /has a fixed name \(privateZoneName\)/, breaks: (rs) => {
         Object.assign(find(rs, "azure-native:privatedns:PrivateZone"), { deleteBeforeReplace: false });

@@ -84,6 +84,30 @@ function azureName(type: string, inputs: Record<string, any>, logicalName: strin
 }
 
 let ipCounter = 0;
+/** Subnets registered so far (name → address prefix) and the addresses handed out in each, like Azure's DHCP. */
+let subnetPrefixes = new Map<string, string>();
+let subnetAddresses = new Map<string, Set<string>>();
+
+/** Azure's dynamic allocation: the lowest free address after the four Azure keeps. */
+function nextFreeAddress(subnetId: unknown): string | undefined {
+    const subnet = String(subnetId ?? "").split("/").pop() ?? "";
+    const prefix = subnetPrefixes.get(subnet);
+    if (!prefix) {
+        return undefined;
+    }
+    const [base] = prefix.split("/");
+    const octets = base.split(".").map(Number);
+    const taken = subnetAddresses.get(subnet) ?? new Set<string>();
+    for (let host = octets[3] + 4; host < 255; host++) {
+        const address = [octets[0], octets[1], octets[2], host].join(".");
+        if (!taken.has(address)) {
+            taken.add(address);
+            subnetAddresses.set(subnet, taken);
+            return address;
+        }
+    }
+    return undefined;
+}
 /** Outputs of "the previous deployment", returned to the program's StackReference to itself. */
 let previousOutputs: Record<string, unknown> = {};
 /** The server as Azure reports it now (`getServer`); undefined: no such server. */
@@ -111,8 +135,14 @@ export const mocks: pulumi.runtime.Mocks = {
                 ipCounter += 1;
                 state.ipAddress = `20.50.100.${ipCounter}`;
                 break;
+            case "azure-native:network:Subnet":
+                subnetPrefixes.set(name, String(inputs.addressPrefix));
+                break;
             case "azure-native:network:NetworkInterface":
-                state.ipConfigurations = (inputs.ipConfigurations ?? []).map((c: Record<string, unknown>) => ({ ...c, privateIPAddress: "10.40.1.4" }));
+                state.ipConfigurations = (inputs.ipConfigurations ?? []).map((c: Record<string, any>) => ({
+                    ...c,
+                    privateIPAddress: c.privateIPAllocationMethod === "Static" ? c.privateIPAddress : nextFreeAddress(c.subnet?.id) ?? "10.40.1.4",
+                }));
                 break;
             case "random:index/randomPassword:RandomPassword":
                 state.result = secret(`Mock-Pa55word_${unwrapSecret(inputs.keepers?.rotation) ?? "0"}-xYz`);
@@ -201,6 +231,8 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
     previousOutputs = options.previousOutputs ?? {};
     liveServer = options.liveServer;
     invokes = [];
+    subnetPrefixes = new Map();
+    subnetAddresses = new Map();
     await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false, "organization");
     const monitor = pulumi.runtime.getMonitor() as any;
     const resources: RegisteredResource[] = [];
