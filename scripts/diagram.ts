@@ -48,17 +48,21 @@ export function renderDiagram(run: ProgramRun, stack: string): string {
     }
     const find = (type: string) => cloud.find((r) => r.type === type);
     const gateway = find("azure-native:network:VirtualNetworkGateway");
-    const vm = find("azure-native:compute:VirtualMachine");
+    const loadBalancer = find("azure-native:network:LoadBalancer");
+    const vms = cloud.filter((r) => r.type === "azure-native:compute:VirtualMachine");
     const server = find("azure-native:dbforpostgresql:Server");
     const nat = find("azure-native:network:NatGateway");
-    if (gateway && vm && server) {
+    if (gateway && loadBalancer && server) {
         lines.push("    %% data path");
         lines.push(`    client == "P2S VPN (OpenVPN/IKEv2, client certificate)" ==> ${nodeId(gateway)}`);
-        lines.push(`    ${nodeId(gateway)} == "VNet routing to the proxy's port" ==> ${nodeId(vm)}`);
-        lines.push(`    ${nodeId(vm)} == "TCP 5432, TLS end to end" ==> ${nodeId(server)}`);
+        lines.push(`    ${nodeId(gateway)} == "VNet routing to the frontend address" ==> ${nodeId(loadBalancer)}`);
+        for (const vm of vms) {
+            lines.push(`    ${nodeId(loadBalancer)} == "new connections, to healthy proxies" ==> ${nodeId(vm)}`);
+            lines.push(`    ${nodeId(vm)} == "TCP 5432, TLS end to end" ==> ${nodeId(server)}`);
+        }
     }
-    if (vm && nat) {
-        lines.push(`    ${nodeId(vm)} -. "outbound (apt)" .-> ${nodeId(nat)}`);
+    for (const vm of nat ? vms : []) {
+        lines.push(`    ${nodeId(vm)} -. "outbound (apt)" .-> ${nodeId(nat!)}`);
     }
     return [
         `# Architecture of stack \`${stack}\``,

@@ -11,8 +11,11 @@ import * as random from "@pulumi/random";
 import { Network, FLEXIBLE_SERVER_DELEGATION } from "../components/network";
 import { PostgresServer, serverParameters } from "../components/database";
 import { VpnGateway } from "../components/vpnGateway";
-import { ProxyVm, UBUNTU_IMAGE } from "../components/proxyVm";
-import { resourceNames } from "../lib/naming";
+import { HEALTH_CHECK_TIMEOUT_SECONDS, UBUNTU_IMAGE } from "../components/proxyVm";
+import { ProxyTier } from "../components/proxyTier";
+import { renderProxyHealthCheck } from "../lib/healthCheck";
+import { proxyGeneration } from "../lib/proxyTier";
+import { proxyInstanceNames, resourceNames } from "../lib/naming";
 import { proxyUserData } from "../lib/proxyUserData";
 import { databaseSubnetRules, proxySubnetRules } from "../lib/nsgRules";
 import { NAT_EGRESS_RULE_NAME } from "../lib/firewall";
@@ -392,45 +395,107 @@ describe("VpnGateway asks for", () => {
     });
 });
 
-describe("ProxyVm asks for", () => {
+describe("ProxyTier asks for", () => {
     const fqdn = "psql-x.postgres.database.azure.com";
-    const build = (proxy = config.proxy) => runUnderMocks({ stack: "dev", config: {} }, async () => {
-        const vm = new ProxyVm("proxy", { location: "westeurope", resourceGroupName: RG, names, subnetId: "/subnets/proxy", config: { ...config, proxy }, serverFqdn: fqdn, tags });
-        return { ip: vm.privateIp, admin: vm.adminUsername, key: vm.sshPrivateKeyPem, userData: vm.userData };
+    const SUBNET = `${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/vnet-x/subnets/snet-proxy`;
+    const LB_ID = `${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Network/loadBalancers/${names.loadBalancer}`;
+    const tierConfig = (proxy: Partial<typeof config.proxy> = {}, location = "westeurope") => {
+        const c = parseStackConfig({ project: "securepg", stack: "dev", values: { "azure-native:location": location } });
+        return { ...c, proxy: { ...c.proxy, ...proxy } };
+    };
+    const build = (c = tierConfig()) => runUnderMocks({ stack: "dev", config: {} }, async () => {
+        const tier = new ProxyTier("proxy", { location: c.location, resourceGroupName: RG, names, subnetId: SUBNET, config: c, serverFqdn: fqdn, tags });
+        return { frontend: tier.frontendAddress, instances: tier.instances, admin: tier.adminUsername, key: tier.sshPrivateKeyPem, userData: tier.userData };
     });
 
-    it("a NIC with a static private address, the subnet's first usable one", async () => {
-        const run = await build();
+    it("an internal Standard load balancer: a zone-redundant static frontend at the subnet's last usable address, a TCP probe and rule on the proxy port", async () => {
+        const run = await build(tierConfig({ port: 6432 }));
         ok(run);
-        const nic = one(run, "azure-native:network:NetworkInterface");
-        const expectedIp = run.outputs.ip;
-        assert.match(String(expectedIp), /^\d+\.\d+\.\d+\.4$/, "Azure reserves .0-.3");
-        assertSets(inputsOf(nic), {
-            networkInterfaceName: names.proxyNic, resourceGroupName: RG, location: "westeurope", tags,
-            ipConfigurations: [{ name: "primary", primary: true, subnet: { id: "/subnets/proxy" }, privateIPAllocationMethod: "Static", privateIPAddress: expectedIp, privateIPAddressVersion: "IPv4" }],
+        const lb = one(run, "azure-native:network:LoadBalancer");
+        assert.deepEqual(inputsOf(lb), {
+            loadBalancerName: names.loadBalancer, resourceGroupName: RG, location: "westeurope", tags,
+            sku: { name: "Standard", tier: "Regional" },
+            frontendIPConfigurations: [{
+                name: "frontend", subnet: { id: SUBNET }, privateIPAllocationMethod: "Static", privateIPAddress: "10.40.1.254",
+                privateIPAddressVersion: "IPv4", zones: ["1", "2", "3"],
+            }],
+            backendAddressPools: [{ name: "proxies" }],
+            probes: [{ name: "tcp-6432", protocol: "Tcp", port: 6432, intervalInSeconds: 5, numberOfProbes: 2, probeThreshold: 2 }],
+            loadBalancingRules: [{
+                name: "tcp-6432", protocol: "Tcp", frontendPort: 6432, backendPort: 6432,
+                frontendIPConfiguration: { id: `${LB_ID}/frontendIPConfigurations/frontend` },
+                backendAddressPool: { id: `${LB_ID}/backendAddressPools/proxies` },
+                probe: { id: `${LB_ID}/probes/tcp-6432` },
+                idleTimeoutInMinutes: 30, enableTcpReset: true, enableFloatingIP: false, loadDistribution: "Default",
+            }],
         });
-        assert.equal(nic.deleteBeforeReplace, true);
+        assert.equal(lb.deleteBeforeReplace, true);
+        assert.equal(run.outputs.frontend, "10.40.1.254");
+        assert.deepEqual(ofType(run, "azure-native:compute:AvailabilitySet"), [], "zones, not an availability set");
     });
 
-    it("an Ubuntu 24.04 Trusted Launch VM with SSH keys only, platform patching and its cloud-init", async () => {
-        const run = await build({ ...config.proxy, sshPublicKey: undefined });
+    it("one proxy per zone, each in the load balancer's pool with a dynamic address", async () => {
+        const run = await build(tierConfig({ instances: 3 }));
+        ok(run);
+        const vms = ofType(run, "azure-native:compute:VirtualMachine");
+        assert.deepEqual(vms.map((v) => [v.name, inputsOf(v).zones]), [["proxy-1-vm", ["1"]], ["proxy-2-vm", ["2"]], ["proxy-3-vm", ["3"]]]);
+        const lb = one(run, "azure-native:network:LoadBalancer");
+        for (const [i, nic] of ofType(run, "azure-native:network:NetworkInterface").entries()) {
+            const generation = /-g([0-9a-f]{6})$/.exec(String(inputsOf(vms[i]).vmName))![1];
+            assertSets(inputsOf(nic), {
+                networkInterfaceName: proxyInstanceNames("securepg", "dev", i + 1, generation).nic, resourceGroupName: RG, location: "westeurope", tags,
+                ipConfigurations: [{
+                    name: "primary", primary: true, subnet: { id: SUBNET }, privateIPAllocationMethod: "Dynamic", privateIPAddressVersion: "IPv4",
+                    loadBalancerBackendAddressPools: [{ id: `${armId(RG, "azure-native:network:LoadBalancer", names.loadBalancer)}/backendAddressPools/proxies` }],
+                }],
+            });
+            assert.equal(inputsOf(nic).ipConfigurations[0].privateIPAddress, undefined, "Azure picks it");
+            assert.ok(nic.dependencies.includes(lb.urn));
+            assert.equal(nic.deleteBeforeReplace, false);
+        }
+        assert.deepEqual((run.outputs.instances as Array<{ zone: string }>).map((i) => i.zone), ["1", "2", "3"]);
+    });
+
+    it("in a region without zones: no zones anywhere, the proxies in an availability set", async () => {
+        const run = await build(tierConfig({ instances: 2 }, "ukwest"));
+        ok(run);
+        const set = one(run, "azure-native:compute:AvailabilitySet");
+        assertSets(inputsOf(set), {
+            availabilitySetName: names.availabilitySet, resourceGroupName: RG, location: "ukwest", tags,
+            sku: { name: "Aligned" }, platformFaultDomainCount: 2, platformUpdateDomainCount: 5,
+        });
+        assert.equal(set.deleteBeforeReplace, true);
+        assert.equal(inputsOf(one(run, "azure-native:network:LoadBalancer")).frontendIPConfigurations[0].zones, undefined);
+        for (const vm of ofType(run, "azure-native:compute:VirtualMachine")) {
+            assert.equal(inputsOf(vm).zones, undefined);
+            assert.deepEqual(inputsOf(vm).availabilitySet, { id: armId(RG, "azure-native:compute:AvailabilitySet", names.availabilitySet) });
+        }
+    });
+
+    it("an Ubuntu 24.04 Trusted Launch VM per proxy, named after its generation, replaced create-first", async () => {
+        const c = tierConfig({ sshPublicKey: undefined });
+        const run = await build(c);
         const key = one(run, "tls:index/privateKey:PrivateKey");
         assertSets(inputsOf(key), { algorithm: "RSA", rsaBits: 4096 });
         assert.ok(run.secretExports.has("key"));
         const vm = one(run, "azure-native:compute:VirtualMachine");
-        const admin = config.proxy.adminUsername;
+        const admin = c.proxy.adminUsername;
+        const generation = proxyGeneration({
+            userData: proxyUserData(c, fqdn), vmSize: c.proxy.vmSize, zone: "1", adminUsername: admin, sshPublicKey: MOCK_SSH_PUBLIC_KEY, image: "Canonical:ubuntu-24_04-lts:server:latest",
+        });
+        const vmNames = proxyInstanceNames("securepg", "dev", 1, generation);
         assert.deepEqual(UBUNTU_IMAGE, { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" });
         assertSets(inputsOf(vm), {
-            vmName: names.proxyVm, resourceGroupName: RG, location: "westeurope", tags,
-            hardwareProfile: { vmSize: config.proxy.vmSize },
+            vmName: vmNames.vm, resourceGroupName: RG, location: "westeurope", tags, zones: ["1"],
+            hardwareProfile: { vmSize: c.proxy.vmSize },
             storageProfile: {
                 imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
-                osDisk: { name: names.proxyOsDisk, createOption: "FromImage", deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
+                osDisk: { name: vmNames.osDisk, createOption: "FromImage", deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
             },
             osProfile: {
-                computerName: names.proxyVm,
+                computerName: vmNames.vm,
                 adminUsername: admin,
-                customData: Buffer.from(proxyUserData(config, fqdn), "utf8").toString("base64"),
+                customData: Buffer.from(proxyUserData(c, fqdn), "utf8").toString("base64"),
                 linuxConfiguration: {
                     disablePasswordAuthentication: true,
                     provisionVMAgent: true,
@@ -438,18 +503,44 @@ describe("ProxyVm asks for", () => {
                     patchSettings: { patchMode: "AutomaticByPlatform", assessmentMode: "AutomaticByPlatform" },
                 },
             },
-            networkProfile: { networkInterfaces: [{ id: armId(RG, "azure-native:network:NetworkInterface", names.proxyNic), primary: true, deleteOption: "Detach" }] },
+            networkProfile: { networkInterfaces: [{ id: armId(RG, "azure-native:network:NetworkInterface", vmNames.nic), primary: true, deleteOption: "Detach" }] },
             securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } },
             diagnosticsProfile: { bootDiagnostics: { enabled: true } },
         });
+        assert.equal(inputsOf(vm).availabilitySet, undefined);
         assert.deepEqual(vm.replaceOnChanges, ["osProfile.customData"], "cloud-init runs only at first boot");
-        assert.equal(vm.deleteBeforeReplace, true);
-        assert.equal(run.outputs.userData, proxyUserData(config, fqdn));
+        assert.equal(vm.deleteBeforeReplace, false, "the new generation comes up before the old one goes");
+        assert.equal(run.outputs.userData, proxyUserData(c, fqdn));
         assert.equal(run.outputs.admin, admin);
     });
 
+    it("a health gate on every new VM that fails the deployment until nginx serves", async () => {
+        const c = tierConfig({ port: 6432 });
+        const run = await build(c);
+        const vm = one(run, "azure-native:compute:VirtualMachine");
+        const gate = one(run, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
+        assert.deepEqual(inputsOf(gate), {
+            resourceGroupName: RG, location: "westeurope", tags, vmName: inputsOf(vm).vmName, runCommandName: "securepg-health",
+            source: { script: renderProxyHealthCheck({ port: 6432, timeoutSeconds: HEALTH_CHECK_TIMEOUT_SECONDS }) },
+            asyncExecution: false, treatFailureAsDeploymentFailure: true, timeoutInSeconds: HEALTH_CHECK_TIMEOUT_SECONDS + 120,
+        });
+        assert.equal(HEALTH_CHECK_TIMEOUT_SECONDS, 900);
+        assert.ok(gate.dependencies.includes(vm.urn), "it runs on the new VM, after it exists");
+        assert.equal(gate.deleteBeforeReplace, false);
+        assert.deepEqual(gate.customTimeouts, { create: "30m", update: "30m", delete: "15m" });
+    });
+
+    it("a new generation whenever Azure would have to replace or reboot a proxy, and only then", async () => {
+        const generationOf = async (c: ReturnType<typeof tierConfig>) => String(inputsOf(one(await build(c), "azure-native:compute:VirtualMachine")).vmName);
+        const base = await generationOf(tierConfig());
+        assert.equal(await generationOf(tierConfig()), base, "stable");
+        for (const change of [{ port: 6432 }, { vmSize: "Standard_D2as_v5" }, { adminUsername: "ops" }, { sshPublicKey: "ssh-ed25519 AAAAmine me@host" }, { idleTimeoutSeconds: 7200 }]) {
+            assert.notEqual(await generationOf(tierConfig(change)), base, JSON.stringify(change));
+        }
+    });
+
     it("no generated key when the stack brings its own public key", async () => {
-        const run = await build({ ...config.proxy, sshPublicKey: "ssh-ed25519 AAAAmine me@host" });
+        const run = await build(tierConfig({ sshPublicKey: "ssh-ed25519 AAAAmine me@host" }));
         assert.deepEqual(ofType(run, "tls:index/privateKey:PrivateKey"), []);
         assert.equal(run.outputs.key, "");
         const keys = inputsOf(one(run, "azure-native:compute:VirtualMachine")).osProfile.linuxConfiguration.ssh.publicKeys;

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Network } from "../components/network";
 import { PostgresServer } from "../components/database";
 import { VpnGateway } from "../components/vpnGateway";
-import { ProxyVm } from "../components/proxyVm";
+import { ProxyTier } from "../components/proxyTier";
 import { resourceNames } from "../lib/naming";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
@@ -15,6 +15,7 @@ const config = parseStackConfig({ project: "securepg", stack: "dev", values: { "
 const names = resourceNames("securepg", "dev");
 const tags = { stack: "dev" };
 const RG = "rg-test";
+const SUBNET = "/subscriptions/s/resourceGroups/rg-test/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-proxy";
 
 function assertComponent(run: ProgramRun, token: string): void {
     assert.equal(run.error, undefined, run.error?.message);
@@ -62,15 +63,27 @@ describe("components", () => {
         assert.deepEqual(Object.keys(run.outputs.roots as object), ["root-1"]);
     });
 
-    it("ProxyVm", async () => {
+    it("ProxyTier, with a ProxyVm per instance", async () => {
         const fqdn = "psql-x.postgres.database.azure.com";
-        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const proxy = new ProxyVm("proxy", { location: "westeurope", resourceGroupName: RG, names, subnetId: "/subnets/proxy", config, serverFqdn: fqdn, tags });
-            return { ip: proxy.privateIp, userData: proxy.userData, key: proxy.sshPrivateKeyPem };
+        const prod = parseStackConfig({ project: "securepg", stack: "prod", values: { "azure-native:location": "westeurope" } });
+        const run = await runUnderMocks({ stack: "prod", config: {} }, async () => {
+            const tier = new ProxyTier("proxy", { location: "westeurope", resourceGroupName: RG, names, subnetId: SUBNET, config: prod, serverFqdn: fqdn, tags });
+            return { frontend: tier.frontendAddress, instances: tier.instances, userData: tier.userData, key: tier.sshPrivateKeyPem, lb: tier.loadBalancerId };
         });
-        assertComponent(run, "securepg:proxy:ProxyVm");
-        assert.equal(run.outputs.ip, "10.40.1.4");
-        assert.equal(run.outputs.userData, proxyUserData(config, fqdn));
+        assert.equal(run.error, undefined, run.error?.message);
+        const tier = one(run, "securepg:proxy:ProxyTier");
+        const vms = run.resources.filter((r) => r.type === "securepg:proxy:ProxyVm");
+        assert.deepEqual(vms.map((v) => [v.name, v.parent]), [["proxy-1", tier.urn], ["proxy-2", tier.urn]]);
+        for (const resource of run.resources.filter((r) => r !== tier && !vms.includes(r))) {
+            const parent = resource.type.startsWith("azure-native:compute:VirtualMachine") || resource.type === "azure-native:network:NetworkInterface"
+                ? vms.find((v) => resource.name.startsWith(`${v.name}-`))?.urn
+                : tier.urn;
+            assert.equal(resource.parent, parent, `${resource.type} ${resource.name}`);
+        }
+        assert.equal(run.outputs.frontend, "10.40.1.254");
+        assert.equal((run.outputs.instances as unknown[]).length, 2);
+        assert.equal(run.outputs.userData, proxyUserData(prod, fqdn));
         assert.ok(run.secretExports.has("key"));
+        assert.match(String(run.outputs.lb), /lbi-securepg-dev-proxy$/);
     });
 });

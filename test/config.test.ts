@@ -35,7 +35,7 @@ describe("per-environment defaults", () => {
         network: { addressSpace: "10.40.0.0/16", gatewaySubnet: "10.40.0.0/27", proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24", serviceEndpoints: ["Microsoft.Sql"] },
         vpn: { clientAddressPool: "172.16.201.0/24", sku: "VpnGw1AZ", clients: [], rootCertificates: ["root-1"], clientCertificateValidityDays: 365 },
         proxy: {
-            vmSize: "Standard_B2ats_v2", port: 5432, adminUsername: "azureuser", idleTimeoutSeconds: 28800, connectTimeoutSeconds: 5,
+            port: 5432, adminUsername: "azureuser", idleTimeoutSeconds: 28800, connectTimeoutSeconds: 5,
             resolverValidSeconds: 10, keepaliveIdleSeconds: 120, keepaliveIntervalSeconds: 30, keepaliveProbes: 4,
         },
         warnings: ["securepg:vpn.clients is empty: no VPN client certificate will be issued"],
@@ -45,6 +45,7 @@ describe("per-environment defaults", () => {
     it("every dev default", () => {
         assert.deepEqual(plain(parse("dev", {})), {
             ...shared, stack: "dev", environment: "dev", protect: false,
+            proxy: { ...shared.proxy, instances: 1, vmSize: "Standard_B2ats_v2" },
             database: { ...database, skuName: "Standard_B1ms", tier: "Burstable", storageSizeGB: 32, highAvailability: false, geoRedundantBackup: false, backupRetentionDays: 7, deleteLock: false },
         });
     });
@@ -52,6 +53,7 @@ describe("per-environment defaults", () => {
     it("every prod default", () => {
         assert.deepEqual(plain(parse("prod", {})), {
             ...shared, stack: "prod", environment: "prod", protect: true,
+            proxy: { ...shared.proxy, instances: 2, vmSize: "Standard_D2as_v5" },
             database: { ...database, skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", storageSizeGB: 128, highAvailability: true, geoRedundantBackup: true, backupRetentionDays: 35, deleteLock: true },
         });
     });

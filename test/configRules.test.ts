@@ -65,7 +65,7 @@ describe("reading the engine's values", () => {
             "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:environment, securepg:protect)",
         ]);
         assert.deepEqual(problems({ "securepg:proxy": { vmsize: "x" } }), [
-            "securepg:proxy.vmsize is not a known setting (known: vmSize, port, adminUsername, sshPublicKey, idleTimeoutSeconds, connectTimeoutSeconds, " +
+            "securepg:proxy.vmsize is not a known setting (known: instances, vmSize, port, adminUsername, sshPublicKey, idleTimeoutSeconds, connectTimeoutSeconds, " +
             "resolverValidSeconds, keepaliveIdleSeconds, keepaliveIntervalSeconds, keepaliveProbes)",
         ]);
         assert.equal(parse({ "azure-native:subscriptionId": "x", "other:databse": "1" }).environment, "dev");

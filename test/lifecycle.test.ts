@@ -10,6 +10,8 @@ import * as assert from "node:assert/strict";
 import { deletedBefore, destroyWaves } from "./harness/graph";
 import { plannedChanges, withValueAt } from "./harness/diff";
 import { ofType, one, runProgram, type ProgramRun, type RegisteredResource } from "./harness/program";
+import { rollout, until, type Step } from "./harness/rollout";
+import { GENERATION_NAME } from "../lib/proxyTier";
 import { loadStackFile, withSections } from "./harness/stackFiles";
 
 const T = {
@@ -27,6 +29,8 @@ const T = {
     pip: "azure-native:network:PublicIPAddress",
     vm: "azure-native:compute:VirtualMachine",
     nic: "azure-native:network:NetworkInterface",
+    lb: "azure-native:network:LoadBalancer",
+    runCommand: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
 };
 
 const dev = loadStackFile("Pulumi.dev.yaml");
@@ -88,13 +92,20 @@ describe("pulumi destroy order", () => {
         }
     });
 
-    it("the proxy VM before its NIC, the NIC before its subnet, subnets before their NSGs; the gateway before its IP and subnet", () => {
+    it("each proxy VM before its NIC, the NICs before the load balancer, the load balancer before its subnet, subnets before their NSGs; the gateway before its IP and subnet", () => {
         for (const run of [devRun, prodRun, publicRun]) {
-            const vm = one(run, T.vm);
-            const nic = one(run, T.nic);
             const proxySubnet = one(run, T.subnet, "proxy-subnet");
-            assert.ok(deletedBefore(run, vm, nic));
-            assert.ok(deletedBefore(run, nic, proxySubnet));
+            const lb = one(run, T.lb);
+            const vms = ofType(run, T.vm);
+            assert.equal(vms.length, run === devRun ? 1 : 2);
+            for (const vm of vms) {
+                const index = vm.name.split("-")[1];
+                const nic = one(run, T.nic, `proxy-${index}-nic`);
+                assert.ok(deletedBefore(run, one(run, T.runCommand, `proxy-${index}-health`), vm), "the health gate before its VM");
+                assert.ok(deletedBefore(run, vm, nic));
+                assert.ok(deletedBefore(run, nic, lb), "out of the backend pool before the load balancer goes");
+            }
+            assert.ok(deletedBefore(run, lb, proxySubnet));
             assert.ok(deletedBefore(run, proxySubnet, one(run, T.nsg, "proxy-nsg")));
             const gateway = one(run, T.gateway);
             assert.ok(deletedBefore(run, gateway, one(run, T.pip, "vpn-public-ip")));
@@ -166,13 +177,19 @@ describe("what Azure changes behind the program's back plans no change", () => {
 });
 
 describe("every replacement the program can plan can be carried out", () => {
-    it("resources with fixed names are replaced delete-first (azure-native refuses to create what exists)", async () => {
+    it("resources with fixed names are replaced delete-first (azure-native refuses to create what exists); proxies get new names instead", async () => {
         const run = await deploy("prod", publicProd);
         const named = run.resources.filter((r) => r.type.startsWith("azure-native:"));
         assert.ok(named.length >= 20);
         for (const r of named) {
-            assert.ok(r.deleteBeforeReplace, `${r.type} ${r.name}`);
+            const name = Object.entries(r.inputs).find(([k]) => /Name$/.test(k) && k !== "resourceGroupName" && k !== "vmName")?.[1] ?? r.inputs.vmName;
+            const generation = GENERATION_NAME.test(String(name));
+            // A Run Command is named per VM: a new VM generation gets a new one.
+            const perVm = r.type === T.runCommand && GENERATION_NAME.test(String(r.inputs.vmName));
+            assert.ok(r.deleteBeforeReplace || generation || perVm, `${r.type} ${r.name}`);
+            assert.ok(!(generation || perVm) || !r.deleteBeforeReplace, `${r.type} ${r.name}: a new generation must not wait for the old one's delete`);
         }
+        assert.equal(named.filter((r) => !r.deleteBeforeReplace).length, 3 * 2, "two proxies: VM, NIC and health gate each");
     });
 
     it("a dev server replacement the guard allows: the server and every child go delete-first", async () => {
@@ -184,13 +201,76 @@ describe("every replacement the program can plan can be carried out", () => {
         }
     });
 
-    it("a proxy change replaces the VM delete-first and keeps its NIC and private IP", async () => {
-        const first = await deploy("dev", dev.config);
-        const next = await deploy("dev", withSections(dev.config, { proxy: { idleTimeoutSeconds: 3600 } }), { previousOutputs: first.outputs });
-        const vm = one(next, T.vm);
-        assert.ok(vm.replaceOnChanges.includes("osProfile.customData") && vm.deleteBeforeReplace);
-        assert.deepEqual(plannedChanges(one(first, T.vm).inputs, vm.inputs, vm.ignoreChanges), ["osProfile.customData"]);
-        assert.deepEqual(plannedChanges(one(first, T.nic).inputs, one(next, T.nic).inputs), []);
-        assert.equal(next.outputs.proxyPrivateIp, first.outputs.proxyPrivateIp);
+});
+
+describe("proxy rollouts", () => {
+    /** Proxies serving at each step: the previous ones, plus each new VM once its health gate passed, minus deleted VMs. */
+    function healthyAlong(previous: ProgramRun, steps: readonly Step[]): number[] {
+        const healthy = new Set(ofType(previous, T.vm).map((vm) => String(vm.inputs.vmName)));
+        const counts = [healthy.size];
+        for (const step of steps) {
+            if (step.resource.type === T.runCommand && step.kind === "create") {
+                healthy.add(String(step.resource.inputs.vmName));
+            }
+            if (step.resource.type === T.vm && (step.kind === "delete" || step.kind === "update")) {
+                // An in-place update of a VM (a resize) reboots it.
+                healthy.delete(String(step.resource.inputs.vmName));
+            }
+            if (step.resource.type === T.vm && step.kind === "update") {
+                counts.push(healthy.size);
+                healthy.add(String(step.resource.inputs.vmName));
+                continue;
+            }
+            counts.push(healthy.size);
+        }
+        return counts;
+    }
+
+    const changes: Array<[string, Record<string, unknown>]> = [
+        ["an nginx setting", { idleTimeoutSeconds: 3600 }],
+        ["the proxy port", { port: 6432 }],
+        ["the VM size", { vmSize: "Standard_D4as_v5" }],
+        ["the SSH key", { sshPublicKey: "ssh-ed25519 AAAAmine me@host" }],
+    ];
+
+    for (const [stack, file] of [["dev", dev], ["prod", prod]] as const) {
+        for (const [what, proxy] of changes) {
+            it(`${stack}: changing ${what} replaces every proxy create-first, never with fewer proxies serving, the old ones deleted last`, async () => {
+                const first = await deploy(stack, file.config);
+                const next = await deploy(stack, withSections(file.config, { proxy }), { previousOutputs: first.outputs });
+                const steps = rollout(first, next);
+                const count = ofType(first, T.vm).length;
+                assert.ok(Math.min(...healthyAlong(first, steps)) >= count, `healthy proxies along the rollout: ${healthyAlong(first, steps).join(" ")}`);
+                for (const vm of ofType(first, T.vm)) {
+                    const deleted = steps.findIndex((s) => s.kind === "delete" && s.resource.urn === vm.urn);
+                    const lastGate = steps.map((s) => s.kind === "create" && s.resource.type === T.runCommand).lastIndexOf(true);
+                    assert.ok(deleted > lastGate && lastGate >= 0, `${vm.name} deleted at step ${deleted}, the last health gate passes at ${lastGate}`);
+                }
+                const lb = steps.find((s) => s.resource.type === T.lb);
+                // A new port is a new rule and probe on the same load balancer (clients move to the new port).
+                assert.equal(lb?.kind, "port" in proxy ? "update" : "same", "the load balancer and its address stay");
+                assert.equal(next.outputs.proxyPrivateIp, first.outputs.proxyPrivateIp);
+                assert.match(String(next.outputs.connectionStringWithoutPassword), new RegExp(`hostaddr=${String(first.outputs.proxyPrivateIp).replace(/\./g, "\\.")} `));
+            });
+        }
+    }
+
+    it("a new proxy that never passes its health gate fails pulumi up with every old proxy still serving", async () => {
+        const first = await deploy("prod", prod.config);
+        const next = await deploy("prod", withSections(prod.config, { proxy: { idleTimeoutSeconds: 3600 } }), { previousOutputs: first.outputs });
+        const done = until(rollout(first, next), (s) => s.kind === "create" && s.resource.type === T.runCommand);
+        assert.deepEqual(done.filter((s) => s.kind === "delete").map((s) => s.resource.name), [], "nothing deleted before the failure");
+        assert.equal(healthyAlong(first, done).at(-1), 2);
+    });
+
+    it("from one proxy to two and back: the first proxy and the address stay", async () => {
+        const one_ = await deploy("prod", withSections(prod.config, { proxy: { instances: 1 } }));
+        const two = await deploy("prod", prod.config, { previousOutputs: one_.outputs });
+        const up = rollout(one_, two);
+        assert.deepEqual(up.filter((s) => s.resource.type === T.vm).map((s) => [s.kind, s.resource.name]), [["same", "proxy-1-vm"], ["create", "proxy-2-vm"]]);
+        assert.equal(two.outputs.proxyPrivateIp, one_.outputs.proxyPrivateIp);
+        const back = rollout(two, await deploy("prod", withSections(prod.config, { proxy: { instances: 1 } }), { previousOutputs: two.outputs }));
+        assert.deepEqual(back.filter((s) => s.resource.type === T.vm).map((s) => [s.kind, s.resource.name]), [["same", "proxy-1-vm"], ["delete", "proxy-2-vm"]]);
+        assert.equal(back.at(-1)?.kind, "delete", "the second proxy goes last");
     });
 });

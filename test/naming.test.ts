@@ -2,7 +2,8 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { fitName, NAME_LIMITS, privateZoneConflict, resourceNames, SERVER_NAME_PATTERN, SERVER_SUFFIX_LENGTH, slug } from "../lib/naming";
+import { fitName, NAME_LIMITS, privateZoneConflict, proxyInstanceNames, resourceNames, SERVER_NAME_PATTERN, SERVER_SUFFIX_LENGTH, slug } from "../lib/naming";
+import { GENERATION_NAME } from "../lib/proxyTier";
 
 const stackName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
 
@@ -39,8 +40,8 @@ describe("resourceNames", () => {
             proxySubnet: "snet-securepg-dev-proxy", databaseSubnet: "snet-securepg-dev-psql", proxyNsg: "nsg-securepg-dev-proxy",
             databaseNsg: "nsg-securepg-dev-psql", natGateway: "ng-securepg-dev", natPublicIp: "pip-securepg-dev-ng",
             privateDnsZone: "securepg-dev.private.postgres.database.azure.com", privateDnsZoneLink: "vnetlink-securepg-dev",
-            vpnGateway: "vgw-securepg-dev", vpnPublicIp: "pip-securepg-dev-vgw", proxyVm: "vm-securepg-dev-proxy",
-            proxyNic: "nic-securepg-dev-proxy", proxyOsDisk: "osdisk-securepg-dev-proxy", serverPrefix: "psql-securepg-dev",
+            vpnGateway: "vgw-securepg-dev", vpnPublicIp: "pip-securepg-dev-vgw", loadBalancer: "lbi-securepg-dev-proxy",
+            availabilitySet: "avail-securepg-dev-proxy", serverPrefix: "psql-securepg-dev",
         });
     });
 
@@ -50,14 +51,20 @@ describe("resourceNames", () => {
             const within = (name: string, max: number) => name.length <= max || assert.fail(`${name} is ${name.length} > ${max}`);
             within(n.resourceGroup, NAME_LIMITS.resourceGroup);
             within(n.virtualNetwork, NAME_LIMITS.virtualNetwork);
-            within(n.proxyVm, NAME_LIMITS.linuxVirtualMachine);
-            for (const name of [n.proxySubnet, n.databaseSubnet, n.proxyNsg, n.databaseNsg, n.natGateway, n.natPublicIp, n.privateDnsZoneLink, n.vpnGateway, n.vpnPublicIp, n.proxyNic, n.proxyOsDisk]) {
+            for (const name of [n.proxySubnet, n.databaseSubnet, n.proxyNsg, n.databaseNsg, n.natGateway, n.natPublicIp, n.privateDnsZoneLink, n.vpnGateway, n.vpnPublicIp, n.loadBalancer, n.availabilitySet]) {
                 within(name, 80);
+            }
+            const proxy = proxyInstanceNames("securepg", stack, 3, "0a1b2c");
+            within(proxy.vm, NAME_LIMITS.linuxVirtualMachine);
+            within(proxy.nic, NAME_LIMITS.networkInterface);
+            within(proxy.osDisk, NAME_LIMITS.disk);
+            for (const name of Object.values(proxy)) {
+                assert.match(name, GENERATION_NAME, "the generation is never cut off");
             }
             within(n.privateDnsZone.split(".")[0], NAME_LIMITS.dnsLabel);
             const server = `${n.serverPrefix}-${"a".repeat(SERVER_SUFFIX_LENGTH)}`;
             assert.match(server, SERVER_NAME_PATTERN);
-            assert.match(n.proxyVm, /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$/, "a valid Linux host name");
+            assert.match(proxy.vm, /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$/, "a valid Linux host name");
             return true;
         }), { numRuns: 300 });
     });
@@ -116,5 +123,24 @@ describe("a server name from the longest stack name", () => {
             assert.doesNotMatch(bad, SERVER_NAME_PATTERN, bad);
         }
         assert.match("a-b", SERVER_NAME_PATTERN);
+    });
+});
+
+describe("proxyInstanceNames", () => {
+    it("names each generation of a proxy after its index and its generation", () => {
+        assert.deepEqual(proxyInstanceNames("securepg", "dev", 1, "a1b2c3"), {
+            vm: "vm-securepg-dev-proxy1-ga1b2c3", nic: "nic-securepg-dev-proxy1-ga1b2c3", osDisk: "osdisk-securepg-dev-proxy1-ga1b2c3",
+        });
+        assert.notDeepEqual(proxyInstanceNames("securepg", "dev", 1, "a1b2c3"), proxyInstanceNames("securepg", "dev", 1, "a1b2c4"));
+        assert.notDeepEqual(proxyInstanceNames("securepg", "dev", 1, "a1b2c3"), proxyInstanceNames("securepg", "dev", 2, "a1b2c3"));
+    });
+
+    it("shortens the stack part, never the generation, to exactly the limit", () => {
+        const stack = "x".repeat(100);
+        const names = proxyInstanceNames("securepg", stack, 2, "0f0f0f");
+        assert.equal(names.vm.length, NAME_LIMITS.linuxVirtualMachine);
+        assert.equal(names.nic.length, NAME_LIMITS.networkInterface);
+        assert.equal(names.osDisk.length, NAME_LIMITS.disk);
+        assert.ok(names.vm.endsWith("-g0f0f0f") && names.vm.startsWith("vm-securepg-xxx"), names.vm);
     });
 });

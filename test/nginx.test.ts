@@ -58,7 +58,9 @@ describe("renderNginxConfig", () => {
         for (const variable of ["$remote_addr", "$upstream_addr", "$bytes_sent", "$bytes_received", "$session_time"]) {
             assert.ok(format.includes(variable), variable);
         }
-        assert.deepEqual(directives(conf, "access_log"), ["/var/log/nginx/securepg-stream.log securepg"]);
+        assert.deepEqual(directives(conf, "access_log"), ["/var/log/nginx/securepg-stream.log securepg if=$securepg_logged"]);
+        // The load balancer's probe (from Azure's platform address, every 5 s) is not logged.
+        assert.match(conf, /map \$remote_addr \$securepg_logged \{\n\s+168\.63\.129\.16 0;\n\s+default 1;\n\s+\}/);
     });
 
     it("loads the stream module the Debian/Ubuntu way", () => {

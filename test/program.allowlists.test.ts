@@ -12,7 +12,7 @@ import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { AZURE_PLATFORM_ADDRESS, evaluateNsg } from "../lib/nsgEval";
 import { ruleValues, type NsgRule } from "../lib/nsgRules";
 import { parseStackConfig, type StackConfig } from "../stacks";
-import { one, runProgram } from "./harness/program";
+import { one, ofType, runProgram } from "./harness/program";
 import { loadAllStackFiles, loadStackFile, withSections } from "./harness/stackFiles";
 
 interface Allowlists {
@@ -26,7 +26,10 @@ interface Allowlists {
 async function allowlistsOf(stack: string, config: Record<string, string>): Promise<Allowlists> {
     const run = await runProgram({ stack, config });
     assert.equal(run.error, undefined, run.error?.message);
-    const userData = Buffer.from(one(run, "azure-native:compute:VirtualMachine").inputs.osProfile.customData, "base64").toString("utf8");
+    const proxies = ofType(run, "azure-native:compute:VirtualMachine");
+    assert.ok(proxies.length >= 1);
+    const userData = Buffer.from(proxies[0].inputs.osProfile.customData, "base64").toString("utf8");
+    assert.ok(proxies.every((p) => p.inputs.osProfile.customData === proxies[0].inputs.osProfile.customData), "every proxy runs the same config");
     const conf = writtenFiles(userData).get(CANDIDATE_NGINX_CONF)!;
     const nginx = [...conf.matchAll(/^\s*(allow|deny)\s+([^;]+);/gm)].map((m) => ({ access: m[1] as "allow" | "deny", source: m[2] }));
     assert.ok(nginx.length >= 2, conf);
@@ -34,7 +37,8 @@ async function allowlistsOf(stack: string, config: Record<string, string>): Prom
         config: parseStackConfig({ project: "securepg", stack, values: config }),
         nsg: one(run, "azure-native:network:NetworkSecurityGroup", "proxy-nsg").inputs.securityRules,
         nginx,
-        proxyIp: String(run.outputs.proxyPrivateIp),
+        // The load balancer passes flows through: the NSG sees the client's address and the proxy's own.
+        proxyIp: (run.outputs.proxyInstances as Array<{ privateIp: string }>)[0].privateIp,
     };
 }
 

@@ -13,6 +13,7 @@ const T = {
     pip: "azure-native:network:PublicIPAddress",
     vm: "azure-native:compute:VirtualMachine",
     nic: "azure-native:network:NetworkInterface",
+    lb: "azure-native:network:LoadBalancer",
     subnet: "azure-native:network:Subnet",
     group: "azure-native:resources:ResourceGroup",
 };
@@ -126,31 +127,47 @@ for (const stackFile of loadAllStackFiles()) {
             assert.ok(!run.secretExports.has("vpnRootCertificatePem"), "the root certificate is public");
         });
 
-        it("runs the proxy on Ubuntu 24.04 with no public IP, SSH keys only, platform patching and boot diagnostics", () => {
-            const vm = one(run, T.vm).inputs;
-            assert.deepEqual(vm.storageProfile.imageReference, { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" });
-            assert.equal(vm.hardwareProfile.vmSize, config.proxy.vmSize);
-            assert.equal(vm.osProfile.linuxConfiguration.disablePasswordAuthentication, true);
-            assert.equal(vm.osProfile.adminPassword, undefined);
-            assert.equal(vm.osProfile.linuxConfiguration.patchSettings.patchMode, "AutomaticByPlatform");
-            assert.equal(vm.diagnosticsProfile.bootDiagnostics.enabled, true);
-            assert.match(vm.osProfile.linuxConfiguration.ssh.publicKeys[0].keyData, /^ssh-(rsa|ed25519) /);
-            const nic = one(run, T.nic).inputs;
-            assert.equal(nic.ipConfigurations.length, 1);
-            assert.equal(nic.ipConfigurations[0].publicIPAddress, undefined, "the proxy must have no public IP");
-            assert.ok(nic.ipConfigurations[0].subnet.id.endsWith(`/snet-securepg-${stackFile.stack}-proxy`));
+        it("runs the configured number of proxies on Ubuntu 24.04, one per zone, with no public IP, SSH keys only, platform patching and boot diagnostics", () => {
+            const vms = ofType(run, T.vm);
+            assert.equal(vms.length, config.proxy.instances);
+            assert.deepEqual(vms.map((vm) => vm.inputs.zones), config.proxy.instances === 1 ? [["1"]] : [["1"], ["2"]]);
+            for (const { inputs: vm } of vms) {
+                assert.deepEqual(vm.storageProfile.imageReference, { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" });
+                assert.equal(vm.hardwareProfile.vmSize, config.proxy.vmSize);
+                assert.equal(vm.osProfile.linuxConfiguration.disablePasswordAuthentication, true);
+                assert.equal(vm.osProfile.adminPassword, undefined);
+                assert.equal(vm.osProfile.linuxConfiguration.patchSettings.patchMode, "AutomaticByPlatform");
+                assert.equal(vm.diagnosticsProfile.bootDiagnostics.enabled, true);
+                assert.match(vm.osProfile.linuxConfiguration.ssh.publicKeys[0].keyData, /^ssh-(rsa|ed25519) /);
+            }
+            const nics = ofType(run, T.nic);
+            assert.equal(nics.length, config.proxy.instances);
+            for (const { inputs: nic } of nics) {
+                assert.equal(nic.ipConfigurations.length, 1);
+                assert.equal(nic.ipConfigurations[0].publicIPAddress, undefined, "the proxy must have no public IP");
+                assert.ok(nic.ipConfigurations[0].subnet.id.endsWith(`/snet-securepg-${stackFile.stack}-proxy`));
+            }
             assert.equal(ofType(run, T.pip).length, 2, "only the NAT gateway and the VPN gateway have public IPs");
-            assert.equal(run.outputs.proxyPrivateIp, nic.ipConfigurations[0].privateIPAddress);
             assert.ok(run.secretExports.has("proxySshPrivateKey"));
         });
 
-        it("boots the VM with the rendered cloud-init for this stack's server", () => {
-            const customData = one(run, T.vm).inputs.osProfile.customData as string;
-            const decoded = Buffer.from(customData, "base64").toString("utf8");
-            assert.equal(decoded, proxyUserData(config, String(run.outputs.serverFqdn)));
-            assert.match(decoded, /^#cloud-config\n/);
-            assert.ok(decoded.includes(`set $securepg_upstream ${run.outputs.serverFqdn}:5432;`));
-            assert.ok(one(run, T.vm).replaceOnChanges.includes("osProfile.customData"));
+        it("exports the load balancer's frontend as the proxy address, and every proxy with its zone and address", () => {
+            const frontend = one(run, T.lb).inputs.frontendIPConfigurations[0];
+            assert.equal(run.outputs.proxyPrivateIp, frontend.privateIPAddress);
+            assert.equal(run.outputs.proxyPrivateIp, config.network.proxySubnet.text.replace(/\.0\/24$/, ".254"));
+            const instances = run.outputs.proxyInstances as Array<{ vmName: string; zone: string; privateIp: string }>;
+            assert.deepEqual(instances.map((i) => i.vmName), ofType(run, T.vm).map((vm) => vm.inputs.vmName));
+            assert.deepEqual(instances.map((i) => i.privateIp), ofType(run, T.nic).map((_, i) => config.network.proxySubnet.text.replace(/0\/24$/, String(4 + i))));
+        });
+
+        it("boots every proxy with the rendered cloud-init for this stack's server", () => {
+            for (const vm of ofType(run, T.vm)) {
+                const decoded = Buffer.from(vm.inputs.osProfile.customData as string, "base64").toString("utf8");
+                assert.equal(decoded, proxyUserData(config, String(run.outputs.serverFqdn)));
+                assert.match(decoded, /^#cloud-config\n/);
+                assert.ok(decoded.includes(`set $securepg_upstream ${run.outputs.serverFqdn}:5432;`));
+                assert.ok(vm.replaceOnChanges.includes("osProfile.customData"));
+            }
         });
 
         it("exports a secret libpq connection string that verifies the server through the proxy", () => {

@@ -221,7 +221,7 @@ const VARIANTS: Variant[] = [
     {
         name: "admin password on the proxy VM", base: "prod", policy: "linux-vm-no-password-auth",
         mutate: (rs) => {
-            const vm = find(rs, T.vm);
+            const vm = find(rs, T.vm, "proxy-1-vm");
             vm.inputs.osProfile.adminPassword = wireSecret("Vm-Admin-Pa55word!");
             return vm.urn;
         },
