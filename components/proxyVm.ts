@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
+import * as command from "@pulumi/command";
+import { DRAIN_SCRIPT, renderDrainInvocation } from "../lib/drain";
 import { renderProxyHealthCheck, RUN_COMMAND_MARGIN_SECONDS } from "../lib/healthCheck";
 import type { ProxyInstanceNames } from "../lib/naming";
 
@@ -100,7 +102,7 @@ export class ProxyVm extends pulumi.ComponentResource {
 
         // The health gate: Azure runs it on the new VM as part of the deployment and fails the
         // deployment when it exits non-zero, before Pulumi deletes the previous generation.
-        new compute.VirtualMachineRunCommandByVirtualMachine(`${name}-health`, {
+        const gate = new compute.VirtualMachineRunCommandByVirtualMachine(`${name}-health`, {
             resourceGroupName, location, tags,
             vmName: vm.name,
             runCommandName: "securepg-health",
@@ -109,6 +111,16 @@ export class ProxyVm extends pulumi.ComponentResource {
             treatFailureAsDeploymentFailure: true,
             timeoutInSeconds: HEALTH_CHECK_TIMEOUT_SECONDS + RUN_COMMAND_MARGIN_SECONDS,
         }, { ...createFirst, customTimeouts: { create: "30m", update: "30m", delete: "15m" } });
+
+        // The drain: nothing to do when this VM comes; before it goes (replaced by a new generation,
+        // or destroyed), Pulumi runs this delete, which takes the VM out of the load balancer. It is
+        // replaced with every VM, and deleted before the VM because it depends on it.
+        new command.local.Command(`${name}-drain`, {
+            delete: renderDrainInvocation(),
+            interpreter: ["/bin/bash", "-c"],
+            environment: { SECUREPG_VM_ID: vm.id, SECUREPG_DRAIN_SCRIPT: DRAIN_SCRIPT },
+            triggers: [vm.id],
+        }, { parent: this, dependsOn: [gate] });
 
         this.vmName = vm.name;
         this.zone = pulumi.output(args.zone);

@@ -3,6 +3,7 @@
  * kernel's TCP keepalive timers, write the nginx config, and only install it once `nginx -t` passes.
  */
 import * as YAML from "yaml";
+import { DRAIN_SCRIPT } from "./drain";
 import type { TcpKeepalive } from "./nginx";
 
 /** Where cloud-init writes the candidate config; it reaches /etc/nginx only after `nginx -t`. */
@@ -15,6 +16,8 @@ export interface ProxyCloudInitOptions {
     readonly nginxConfig: string;
     /** Kernel keepalive timers, used by nginx's proxy_socket_keepalive toward the database. */
     readonly kernelKeepalive: TcpKeepalive;
+    /** The script that takes the proxy out of the load balancer before it is deleted (lib/drain.ts). */
+    readonly drainScript: string;
 }
 
 export function renderKeepaliveSysctl(k: TcpKeepalive): string {
@@ -59,11 +62,13 @@ export function renderProxyCloudInit(options: ProxyCloudInitOptions): string {
     const document = {
         package_update: true,
         package_upgrade: false,
-        packages: ["nginx", "libnginx-mod-stream"],
+        // nftables: the drain script refuses the load balancer's probe with it.
+        packages: ["nginx", "libnginx-mod-stream", "nftables"],
         write_files: [
             { path: KEEPALIVE_SYSCTL_FILE, owner: "root:root", permissions: "0644", content: renderKeepaliveSysctl(options.kernelKeepalive) },
             { path: CANDIDATE_NGINX_CONF, owner: "root:root", permissions: "0644", content: options.nginxConfig },
             { path: APPLY_SCRIPT, owner: "root:root", permissions: "0755", content: renderApplyScript() },
+            { path: DRAIN_SCRIPT, owner: "root:root", permissions: "0755", content: options.drainScript },
         ],
         runcmd: [
             ["sysctl", "--system"],

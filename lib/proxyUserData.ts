@@ -3,6 +3,8 @@ import type { StackConfig } from "./stackConfig";
 import { renderProxyCloudInit } from "./cloudInit";
 import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "./nginx";
 import { proxyAllowedSources } from "./nsgRules";
+import { renderDrainScript } from "./drain";
+import { PROXY_PROBE } from "./proxyTier";
 
 /** PostgreSQL's port on the Flexible Server; the proxy's own listening port is configurable. */
 export const POSTGRES_PORT = 5432;
@@ -29,5 +31,6 @@ export function proxyUserData(config: Pick<StackConfig, "network" | "vpn" | "pro
     return renderProxyCloudInit({
         nginxConfig: renderNginxConfig(proxyNginxOptions(config, serverFqdn)),
         kernelKeepalive: { idleSeconds: p.keepaliveIdleSeconds, intervalSeconds: p.keepaliveIntervalSeconds, probes: p.keepaliveProbes },
+        drainScript: renderDrainScript({ port: p.port, probeIntervalSeconds: PROXY_PROBE.intervalSeconds, probeThreshold: PROXY_PROBE.threshold }),
     });
 }

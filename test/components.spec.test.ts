@@ -14,6 +14,8 @@ import { VpnGateway } from "../components/vpnGateway";
 import { HEALTH_CHECK_TIMEOUT_SECONDS, UBUNTU_IMAGE } from "../components/proxyVm";
 import { ProxyTier } from "../components/proxyTier";
 import { renderProxyHealthCheck } from "../lib/healthCheck";
+import { DRAIN_SCRIPT, renderDrainInvocation } from "../lib/drain";
+import { writtenFiles } from "../lib/cloudInit";
 import { proxyGeneration } from "../lib/proxyTier";
 import { proxyInstanceNames, resourceNames } from "../lib/naming";
 import { proxyUserData } from "../lib/proxyUserData";
@@ -528,6 +530,21 @@ describe("ProxyTier asks for", () => {
         assert.ok(gate.dependencies.includes(vm.urn), "it runs on the new VM, after it exists");
         assert.equal(gate.deleteBeforeReplace, false);
         assert.deepEqual(gate.customTimeouts, { create: "30m", update: "30m", delete: "15m" });
+    });
+
+    it("a drain before each VM is deleted: a local command whose delete takes the VM out of the load balancer, replaced with the VM", async () => {
+        const run = await build();
+        const vm = one(run, "azure-native:compute:VirtualMachine");
+        const drain = one(run, "command:local:Command");
+        assert.deepEqual(inputsOf(drain), {
+            delete: renderDrainInvocation(), interpreter: ["/bin/bash", "-c"],
+            environment: { SECUREPG_VM_ID: armId(RG, "azure-native:compute:VirtualMachine", inputsOf(vm).vmName), SECUREPG_DRAIN_SCRIPT: DRAIN_SCRIPT },
+            triggers: [armId(RG, "azure-native:compute:VirtualMachine", inputsOf(vm).vmName)],
+        });
+        assert.equal(DRAIN_SCRIPT, "/usr/local/sbin/securepg-drain");
+        assert.ok(drain.dependencies.includes(vm.urn) && drain.dependencies.includes(one(run, "azure-native:compute:VirtualMachineRunCommandByVirtualMachine").urn),
+            "deleted before its VM, and created only once the VM is healthy");
+        assert.ok(writtenFiles(String(run.outputs.userData)).get(DRAIN_SCRIPT)?.includes("tcp dport 5432 drop"), "cloud-init writes the drain script");
     });
 
     it("a new generation whenever Azure would have to replace or reboot a proxy, and only then", async () => {

@@ -31,6 +31,7 @@ const T = {
     nic: "azure-native:network:NetworkInterface",
     lb: "azure-native:network:LoadBalancer",
     runCommand: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+    drain: "command:local:Command",
 };
 
 const dev = loadStackFile("Pulumi.dev.yaml");
@@ -204,13 +205,21 @@ describe("every replacement the program can plan can be carried out", () => {
 });
 
 describe("proxy rollouts", () => {
-    /** Proxies serving at each step: the previous ones, plus each new VM once its health gate passed, minus deleted VMs. */
+    /** The VM a drain command belongs to (it is its parent's VM). */
+    const vmNameOf = (run: ProgramRun, drain: RegisteredResource) =>
+        String(ofType(run, T.vm).find((vm) => vm.parent === drain.parent)?.inputs.vmName);
+
+    /** Proxies taking new connections at each step: the previous ones, plus each new VM once its health gate passed, minus drained or deleted VMs. */
     function healthyAlong(previous: ProgramRun, steps: readonly Step[]): number[] {
         const healthy = new Set(ofType(previous, T.vm).map((vm) => String(vm.inputs.vmName)));
         const counts = [healthy.size];
         for (const step of steps) {
             if (step.resource.type === T.runCommand && step.kind === "create") {
                 healthy.add(String(step.resource.inputs.vmName));
+            }
+            if (step.resource.type === T.drain && step.kind === "delete") {
+                // Drained: the load balancer sends it nothing new.
+                healthy.delete(vmNameOf(previous, step.resource));
             }
             if (step.resource.type === T.vm && (step.kind === "delete" || step.kind === "update")) {
                 // An in-place update of a VM (a resize) reboots it.
@@ -243,6 +252,8 @@ describe("proxy rollouts", () => {
                 assert.ok(Math.min(...healthyAlong(first, steps)) >= count, `healthy proxies along the rollout: ${healthyAlong(first, steps).join(" ")}`);
                 for (const vm of ofType(first, T.vm)) {
                     const deleted = steps.findIndex((s) => s.kind === "delete" && s.resource.urn === vm.urn);
+                    const drained = steps.findIndex((s) => s.kind === "delete" && s.resource.type === T.drain && s.resource.parent === vm.parent);
+                    assert.ok(drained >= 0 && drained < deleted, `${vm.name} is drained (step ${drained}) before its delete (step ${deleted})`);
                     const lastGate = steps.map((s) => s.kind === "create" && s.resource.type === T.runCommand).lastIndexOf(true);
                     assert.ok(deleted > lastGate && lastGate >= 0, `${vm.name} deleted at step ${deleted}, the last health gate passes at ${lastGate}`);
                 }

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { intToIpv4, type Ipv4Cidr } from "../../lib/cidr";
+import { intToIpv4, ipv4ToInt, type Ipv4Cidr } from "../../lib/cidr";
 import { AZURE_DNS_RESOLVER } from "../../lib/nginx";
 import { hardOpenFileLimit, hasCommand } from "../harness/tools";
 
@@ -60,6 +60,12 @@ export function run(command: string, args: string[], options: { check?: boolean;
     return out;
 }
 
+/** The block of `prefixLength` around `address`, e.g. 10.40.1.4 and 24 → 10.40.1.0/24. */
+function intToIpv4CidrOf(address: string, prefixLength: number): string {
+    const mask = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
+    return `${intToIpv4((ipv4ToInt(address) & mask) >>> 0)}/${prefixLength}`;
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Environment for libpq clients with nothing inherited that could change where they connect. */
@@ -83,7 +89,9 @@ export function isAlive(pid: number): boolean {
 }
 
 const NAMESPACE_PREFIX = "spg";
-const ROLES = ["cli", "out", "prx", "db"] as const;
+/** cli: a VPN client; out: an outsider; prx: the proxy (prx2-prx4: more proxies); lb: the load balancer; db: the database subnet. */
+const ROLES = ["cli", "out", "prx", "db", "lb", "prx2", "prx3", "prx4"] as const;
+const SINGLE_PROXY_ROLES: readonly Role[] = ["cli", "out", "prx", "db"];
 export type Role = (typeof ROLES)[number];
 
 /** Removes namespaces (and their processes) left by an earlier lab whose test process is gone. */
@@ -221,11 +229,7 @@ export class Lab {
     buildNetwork(options: { forwarding?: boolean } = {}): void {
         sweepAbandonedNamespaces();
         const a = this.addresses;
-        for (const role of ROLES) {
-            run("ip", ["netns", "add", this.ns(role)]);
-            this.namespaces.push(this.ns(role));
-            this.exec(role, "ip", ["link", "set", "lo", "up"]);
-        }
+        this.addNamespaces(SINGLE_PROXY_ROLES);
         const link = (role: Role, proxySide: string, proxyAddress: string, address: string, routes: string[][]) => {
             run("ip", ["-n", this.ns("prx"), "link", "add", proxySide, "type", "veth", "peer", "name", "eth0", "netns", this.ns(role)]);
             this.exec("prx", "ip", ["addr", "add", proxyAddress, "dev", proxySide]);
@@ -247,6 +251,62 @@ export class Lab {
         // Azure DNS lives at a fixed virtual address in every VNet; here it is a local address of the proxy.
         this.exec("prx", "ip", ["addr", "add", `${AZURE_DNS_RESOLVER}/32`, "dev", "lo"]);
         this.exec("prx", "sysctl", ["-q", "-w", `net.ipv4.ip_forward=${options.forwarding ? 1 : 0}`]);
+    }
+
+    private addNamespaces(roles: readonly Role[]): void {
+        for (const role of roles) {
+            run("ip", ["netns", "add", this.ns(role)]);
+            this.namespaces.push(this.ns(role));
+            this.exec(role, "ip", ["link", "set", "lo", "up"]);
+        }
+    }
+
+    /**
+     * The proxy tier as Azure runs it: the VPN client and the outsider reach the VNet through the
+     * load balancer's namespace, which owns the frontend address and spreads new connections over
+     * the healthy proxies (nftables DNAT, pass-through: the proxies see the client's address). The
+     * proxies, the load balancer and the database subnet share one bridge, Azure's flat VNet; the
+     * proxies route everything else (VPN pool, Azure DNS) through the load balancer's namespace.
+     */
+    buildBalancedNetwork(frontend: string, proxySubnetPrefixLength: number, proxies: ReadonlyArray<{ role: Role; address: string }>): void {
+        sweepAbandonedNamespaces();
+        const a = this.addresses;
+        this.addNamespaces(["cli", "out", "lb", "db", ...proxies.map((p) => p.role)]);
+        const lb = (...args: string[]) => this.exec("lb", "ip", args);
+        const veth = (role: Role, lbSide: string) => run("ip", ["-n", this.ns("lb"), "link", "add", lbSide, "type", "veth", "peer", "name", "eth0", "netns", this.ns(role)]);
+        const up = (role: Role, address: string, routes: string[][]) => {
+            this.exec(role, "ip", ["addr", "add", address, "dev", "eth0"]);
+            this.exec(role, "ip", ["link", "set", "eth0", "up"]);
+            for (const route of routes) {
+                this.exec(role, "ip", ["route", "add", ...route]);
+            }
+        };
+        veth("cli", "vcli");
+        lb("addr", "add", `${a.clientGateway}/${a.clientPrefixLength}`, "dev", "vcli");
+        lb("link", "set", "vcli", "up");
+        up("cli", `${a.client}/${a.clientPrefixLength}`, [["default", "via", a.clientGateway]]);
+        veth("out", "vout");
+        lb("addr", "add", "192.168.77.1/24", "dev", "vout");
+        lb("link", "set", "vout", "up");
+        up("out", `${a.outsider}/24`, [["default", "via", "192.168.77.1"]]);
+        lb("link", "add", "vnet", "type", "bridge");
+        lb("addr", "add", `${frontend}/${proxySubnetPrefixLength}`, "dev", "vnet");
+        lb("link", "set", "vnet", "up");
+        const dbPrefix = a.databaseSubnet.split("/")[1];
+        for (const [i, proxy] of proxies.entries()) {
+            veth(proxy.role, `vp${i}`);
+            lb("link", "set", `vp${i}`, "master", "vnet");
+            lb("link", "set", `vp${i}`, "up");
+            up(proxy.role, `${proxy.address}/${proxySubnetPrefixLength}`, [["default", "via", frontend], [a.databaseSubnet, "dev", "eth0"]]);
+        }
+        veth("db", "vdb");
+        lb("link", "set", "vdb", "master", "vnet");
+        lb("link", "set", "vdb", "up");
+        up("db", `${a.databases[0]}/${dbPrefix}`, [[intToIpv4CidrOf(proxies[0].address, proxySubnetPrefixLength), "dev", "eth0"]]);
+        this.exec("db", "ip", ["addr", "add", `${a.databases[1]}/${dbPrefix}`, "dev", "eth0"]);
+        // Azure's platform address (DNS, and the source of health probes) lives in the load balancer's namespace.
+        this.exec("lb", "ip", ["addr", "add", `${AZURE_DNS_RESOLVER}/32`, "dev", "lo"]);
+        this.exec("lb", "sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
     }
 
     /** A private CA, a certificate for `serverName` signed by it, and an unrelated second CA. */
@@ -420,7 +480,7 @@ export class Lab {
      * Serves `name` → `address` as Azure DNS would, from 168.63.129.16 inside the proxy namespace.
      * Returns a function that moves the name to another address (picked up by dnsmasq without a signal).
      */
-    startDns(name: string, address: string): { pid: number; point: (address: string) => void } {
+    startDns(name: string, address: string, role: Role = "prx"): { pid: number; point: (address: string) => void } {
         const hostsDir = this.path("dns-hosts");
         fs.mkdirSync(hostsDir, { mode: 0o755 });
         const hostsFile = path.join(hostsDir, "azure-private-zone");
@@ -431,7 +491,7 @@ export class Lab {
             fs.renameSync(staging, hostsFile);
         };
         point(address);
-        const child = this.spawnTracked("dnsmasq", "ip", ["netns", "exec", this.ns("prx"), "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+        const child = this.spawnTracked("dnsmasq", "ip", ["netns", "exec", this.ns(role), "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
             "--no-resolv", "--no-hosts", `--hostsdir=${hostsDir}`, `--listen-address=${AZURE_DNS_RESOLVER}`, "--bind-interfaces", "--port=53",
             "--local-ttl=1", `--pid-file=${this.path("dnsmasq.pid")}`, "--log-queries", `--log-facility=${this.path("dnsmasq-queries.log")}`], "SIGTERM");
         return { pid: child.pid!, point };
@@ -454,7 +514,7 @@ export class Lab {
      * /var/log/nginx through a mount namespace, so the config's absolute paths work unchanged
      * without touching the host's.
      */
-    async startNginx(label: string, conf: string, expectPort: number): Promise<NginxInstance> {
+    async startNginx(label: string, conf: string, expectPort: number, role: Role = "prx"): Promise<NginxInstance> {
         const dir = this.path(label);
         const runDir = path.join(dir, "run");
         const logDir = path.join(dir, "log");
@@ -464,10 +524,10 @@ export class Lab {
         fs.writeFileSync(confPath, conf);
         // Started the way systemd starts nginx.service on the VM: a soft limit of 1024 open files.
         const script = 'mount --bind "$1" /run && mount --bind "$2" /var/log/nginx && exec prlimit --nofile="$4" nginx -c "$3" -g "daemon off;"';
-        const child = this.spawnTracked(label, "ip", ["netns", "exec", this.ns("prx"), "unshare", "--mount", "--propagation", "private", "--",
+        const child = this.spawnTracked(label, "ip", ["netns", "exec", this.ns(role), "unshare", "--mount", "--propagation", "private", "--",
             "sh", "-c", script, "sh", runDir, logDir, confPath, `${SYSTEMD_OPEN_FILES_SOFT_LIMIT}:${hardOpenFileLimit()}`], "SIGTERM");
         const deadline = Date.now() + 15_000;
-        while (!this.listening("prx", expectPort)) {
+        while (!this.listening(role, expectPort)) {
             if (child.exitCode !== null || Date.now() > deadline) {
                 throw new Error(`nginx (${label}) did not start listening on ${expectPort}:\n${this.logOf(label)}${this.readIf(path.join(logDir, "error.log"))}`);
             }

@@ -25,7 +25,9 @@ export interface Step {
 /** Input paths Azure fixes at creation, per resource: its Azure name and zones, plus `replaceOnChanges`. */
 function createOnly(resource: RegisteredResource): string[] {
     const names = Object.keys(resource.inputs).filter((k) => /Name$/.test(k) && k !== "resourceGroupName");
-    return [...names, "zones", "location", ...resource.replaceOnChanges];
+    // A command's triggers replace it (@pulumi/command).
+    const triggers = resource.type.startsWith("command:") ? ["triggers"] : [];
+    return [...names, ...triggers, "zones", "location", ...resource.replaceOnChanges];
 }
 
 const covers = (prefix: string, path: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
