@@ -31,7 +31,7 @@ export function postgresBinDir(): string | undefined {
 
 /** What the lab needs from the machine; empty when it can run. */
 export function missingPrerequisites(): string[] {
-    const missing = ["ip", "unshare", "setpriv", "prlimit", "nginx", "dnsmasq", "openssl", "psql", "sysctl", "ss"].filter((c) => !hasCommand(c));
+    const missing = ["ip", "unshare", "setpriv", "prlimit", "nginx", "dnsmasq", "openssl", "psql", "sysctl", "ss", "nft"].filter((c) => !hasCommand(c));
     if (!postgresBinDir()) {
         missing.push("postgresql (server)");
     }
@@ -344,6 +344,16 @@ export class Lab {
         this.tracked.set(child.pid, { label, child, stop });
         child.on("exit", () => this.tracked.delete(child.pid!));
         return child;
+    }
+
+    /** Starts a long-running process in a namespace, its output in `<label>.log`; stop it with `stop(pid)`. */
+    startIn(role: Role, label: string, command: string, args: string[], stop: NodeJS.Signals = "SIGTERM"): number {
+        return this.spawnTracked(label, "ip", ["netns", "exec", this.ns(role), command, ...args], stop).pid!;
+    }
+
+    /** Kills everything running in one namespace at once, like a VM that is deleted without a shutdown. */
+    killAllIn(role: Role): void {
+        killNamespaceProcesses(this.ns(role));
     }
 
     /** Starts a process in a namespace with pipes to its stdin/stdout/stderr (e.g. an interactive psql). */

@@ -6,15 +6,21 @@
 import type { Ipv4Cidr } from "../../lib/cidr";
 import { CANDIDATE_NGINX_CONF, KEEPALIVE_SYSCTL_FILE, writtenFiles } from "../../lib/cloudInit";
 import { parseStackConfig, type StackConfig } from "../../stacks";
-import { one, runProgram } from "../harness/program";
+import { runProgram } from "../harness/program";
+import { DRAIN_SCRIPT } from "../../lib/drain";
 import { loadStackFile, PROJECT_NAME, withSections } from "../harness/stackFiles";
 
 export interface RenderedProxy {
     readonly config: StackConfig;
     /** The server FQDN the program exports (and the name on the lab's server certificate). */
     readonly serverFqdn: string;
+    /** The load balancer's frontend: the address clients use. */
     readonly proxyPrivateIp: string;
+    /** Each proxy VM's own address, as the stack exports them. */
+    readonly proxyInstanceIps: readonly string[];
     readonly proxyPort: number;
+    /** The exact bytes of the drain script cloud-init writes. */
+    readonly drainScript: string;
     /** The whole cloud-init user data, decoded from the VM's customData. */
     readonly userData: string;
     /** The exact bytes cloud-init writes to /etc/securepg/nginx.conf. */
@@ -48,8 +54,9 @@ export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", over
     if (run.error) {
         throw run.error;
     }
-    const vm = one(run, "azure-native:compute:VirtualMachine");
-    const customData = vm.inputs.osProfile?.customData;
+    // Every proxy boots the same user data (programs tests check it); the first one stands for all.
+    const vm = run.resources.find((r) => r.type === "azure-native:compute:VirtualMachine");
+    const customData = vm?.inputs.osProfile?.customData;
     if (typeof customData !== "string") {
         throw new Error("the proxy VM registered no customData");
     }
@@ -57,8 +64,13 @@ export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", over
     const files = writtenFiles(userData);
     const nginxConf = files.get(CANDIDATE_NGINX_CONF);
     const keepaliveSysctl = files.get(KEEPALIVE_SYSCTL_FILE);
-    if (!nginxConf || !keepaliveSysctl) {
-        throw new Error(`cloud-init writes no ${nginxConf ? KEEPALIVE_SYSCTL_FILE : CANDIDATE_NGINX_CONF}`);
+    const drainScript = files.get(DRAIN_SCRIPT);
+    if (!nginxConf || !keepaliveSysctl || !drainScript) {
+        throw new Error(`cloud-init writes no ${!nginxConf ? CANDIDATE_NGINX_CONF : !keepaliveSysctl ? KEEPALIVE_SYSCTL_FILE : DRAIN_SCRIPT}`);
+    }
+    const instances = run.outputs.proxyInstances;
+    if (!Array.isArray(instances) || instances.some((i) => typeof i?.privateIp !== "string")) {
+        throw new Error("the program exports no proxyInstances");
     }
     const config = parseStackConfig({ project: PROJECT_NAME, stack, values });
     const tlsParameter = run.resources.find((r) => r.type === "azure-native:dbforpostgresql:Configuration" && r.inputs.configurationName === "ssl_min_protocol_version");
@@ -80,7 +92,9 @@ export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", over
         config,
         serverFqdn: text("serverFqdn"),
         proxyPrivateIp: text("proxyPrivateIp"),
+        proxyInstanceIps: instances.map((i: { privateIp: string }) => i.privateIp),
         proxyPort: config.proxy.port,
+        drainScript,
         userData,
         nginxConf,
         keepaliveSysctl,
