@@ -91,6 +91,9 @@ describe("the proxy NSG and nginx admit the same clients", () => {
             for (const address of [intToIpv4(pool.first + 2), intToIpv4(pool.last - 1), intToIpv4(lists.config.network.proxySubnet.first + 9)]) {
                 assert.ok(nginxAllows(lists.nginx, address) && nsgAllows(lists, address), `${address} is refused`);
             }
+            // The load balancer's probe reaches every proxy on its port (nginx completes the handshake, then refuses it).
+            assert.ok(nsgAllows(lists, AZURE_PLATFORM_ADDRESS), "the NSG admits the load balancer's probe");
+            assert.ok(!nginxAllows(lists.nginx, AZURE_PLATFORM_ADDRESS), "nginx does not proxy the probe to the database");
             // And anywhere else, private or public.
             fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (n) => disagreements(lists, [intToIpv4(n)]).length === 0), { numRuns: 2000 });
         });
