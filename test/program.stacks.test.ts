@@ -53,6 +53,10 @@ for (const stackFile of stackFiles) {
             }
         });
 
+        it("shows every configuration warning in the deployment log, in order", () => {
+            assert.deepEqual(run.warnings, config.warnings);
+        });
+
         it("builds on Flexible Server only, never Single Server", () => {
             assert.ok(run.resources.every((r) => !/SingleServer|dbforpostgresql:(?:Server|FirewallRule)V\d|dbforpostgresql\/v2017/i.test(r.type)));
             assert.equal(server.inputs.version, config.database.version);
@@ -220,4 +224,11 @@ it("a stack without application databases: the connection strings name the serve
     assert.deepEqual(ofType(run, T.database), []);
     assert.match(String(run.outputs.connectionStringWithoutPassword), / dbname=postgres /);
     assert.match(String(run.outputs.connectionString), / dbname=postgres /);
+});
+
+it("a configuration warning reaches the deployment log", async () => {
+    const dev = loadStackFile("Pulumi.dev.yaml");
+    const run = await runProgram({ stack: "dev", config: withSections(dev.config, { vpn: { clients: [] } }) });
+    assert.equal(run.error, undefined, run.error?.message);
+    assert.ok(run.warnings.includes("securepg:vpn.clients is empty: no VPN client certificate will be issued"), run.warnings.join("\n"));
 });
