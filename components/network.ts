@@ -123,7 +123,8 @@ export class Network extends pulumi.ComponentResource {
         this.virtualNetworkId = vnet.id;
         this.gatewaySubnetId = gatewaySubnet.id;
         this.proxySubnetId = proxySubnet.id;
-        this.natPublicIp = natIp.ipAddress.apply((ip) => ip ?? "");
+        // A Static IP has its address from creation on.
+        this.natPublicIp = natIp.ipAddress as pulumi.Output<string>;
         this.registerOutputs({
             resourceGroupName: this.resourceGroupName,
             virtualNetworkId: this.virtualNetworkId,

@@ -128,7 +128,8 @@ export class VpnGateway extends pulumi.ComponentResource {
             customTimeouts: { create: "75m", update: "75m", delete: "75m" },
         });
 
-        this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip ?? "");
+        // A Static IP has its address from creation on; exported once the gateway exists.
+        this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
         this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
             .apply((entries) => Object.fromEntries(entries));
         this.activeRootCertificatePem = signer.cert.certPem;

@@ -3,6 +3,7 @@
  * unknown during `pulumi preview`, and a deep copy of CrossGuard's property proxies into plain
  * objects. No Pulumi types here, so the rules stay testable with object literals.
  */
+import { kindOf } from "../lib/azureRules";
 
 /**
  * Stands in for a value the engine does not know yet (during preview: ids, names of resources not
@@ -37,11 +38,9 @@ export const TYPES = {
 /**
  * The resource kind of a type token, ignoring an explicit API-version module, so that
  * `azure-native:network/v20240301:NetworkSecurityGroup` is checked like
- * `azure-native:network:NetworkSecurityGroup`.
+ * `azure-native:network:NetworkSecurityGroup` (the Azure rules' own function).
  */
-export function kindOf(type: string): string {
-    return type.replace(/^(azure-native:[A-Za-z0-9]+)\/v\d{8}(?:preview)?:/, "$1:");
-}
+export { kindOf };
 
 export function isKind(type: string, token: string): boolean {
     return kindOf(type) === token;

@@ -188,10 +188,8 @@ export function isInternetSource(prefix: string): boolean {
 
 /** Whether an NSG port specification (`*`, `22`, `20-30`) covers `port`; unparseable counts as yes. */
 export function portSpecCovers(spec: string, port: number): boolean {
+    // "*" and anything else that is neither a port nor a range count as covering every port.
     const text = spec.trim();
-    if (text === "*") {
-        return true;
-    }
     const single = /^(\d+)$/.exec(text);
     if (single) {
         return Number(single[1]) === port;
@@ -220,8 +218,9 @@ export function checkSecurityRule(rule: Props, ports: readonly number[] = DEFAUL
     if (portValues.some(isUnknown)) {
         return [];
     }
-    const specs = portValues.length === 0 ? ["*"] : portValues.map(String);
-    const hit = ports.filter((port) => specs.some((spec) => portSpecCovers(spec, port)));
+    // A rule that names no destination port is judged as one for every port.
+    const specs = portValues.map(String);
+    const hit = ports.filter((port) => specs.length === 0 || specs.some((spec) => portSpecCovers(spec, port)));
     const name = str(rule.name) ?? "(unnamed rule)";
     return hit.map((port) => `rule ${name} allows ${internet.join(", ")} (the Internet) to port ${port}${PORT_NAMES[port] ? ` (${PORT_NAMES[port]})` : ""}; admit VPN clients or specific subnets only`);
 }
@@ -252,7 +251,7 @@ export function checkVirtualMachinePublicIp(props: Props): string[] {
 
 function looksLikeWindows(props: Props): boolean {
     const image = obj(obj(props.storageProfile).imageReference);
-    return /windows/i.test(str(image.publisher) ?? "") || /windows/i.test(str(image.offer) ?? "");
+    return [image.publisher, image.offer].some((text) => typeof text === "string" && /windows/i.test(text));
 }
 
 /** Linux VMs: `disablePasswordAuthentication: true` and no admin password (SSH keys only). */
@@ -347,7 +346,7 @@ export function checkVpnPublicIp(props: Props): string[] {
     }
     if (!isUnknown(props.zones)) {
         const zones = new Set(arr(props.zones).map(String));
-        const location = typeof props.location === "string" ? props.location : "";
+        const location = String(props.location);
         if (regionZones(location) === "no-zones") {
             // Azure deploys AZ gateway SKUs regionally there and refuses zones on their IPs.
             if (zones.size > 0) {

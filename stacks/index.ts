@@ -51,12 +51,17 @@ function describe(value: unknown): string {
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/**
+ * The value a zod issue is about. Settings are scalars or lists of scalars, so an issue's path is
+ * empty or one list index, through containers zod has already walked.
+ */
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-    return path.reduce<unknown>((node, step) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[step] : undefined), root);
+    return path.reduce<unknown>((node, step) => (node as Record<PropertyKey, unknown>)[step], root);
 }
 
+/** `securepg:database.databases` and the list index an issue names: `securepg:database.databases[1]`. */
 function formatPath(key: string, path: readonly PropertyKey[]): string {
-    return path.reduce<string>((text, step) => (typeof step === "number" ? `${text}[${step}]` : `${text}.${String(step)}`), key);
+    return path.reduce<string>((text, step) => `${text}[${String(step)}]`, key);
 }
 
 class ProblemCollector {

@@ -9,13 +9,23 @@ import { ProxyTier } from "../components/proxyTier";
 import { resourceNames } from "../lib/naming";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
-import { one, runUnderMocks, type ProgramRun } from "./harness/program";
+import { one, runUnderMocks, unwrapSecret, type ProgramRun } from "./harness/program";
 
 const config = parseStackConfig({ project: "securepg", stack: "dev", values: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify({ clients: ["c1"] }) } });
 const names = resourceNames("securepg", "dev");
 const tags = { stack: "dev" };
 const RG = "rg-test";
 const SUBNET = "/subscriptions/s/resourceGroups/rg-test/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-proxy";
+
+/** The component registered these outputs, each resolved to what the component exposes. */
+function assertRegisteredOutputs(run: ProgramRun, token: string, expected: Record<string, unknown>): void {
+    const registered = one(run, token).registeredOutputs;
+    assert.ok(registered, `${token} called no registerOutputs`);
+    assert.deepEqual(Object.keys(registered).sort(), Object.keys(expected).sort());
+    for (const [key, value] of Object.entries(expected)) {
+        assert.deepEqual(unwrapSecret(registered[key]), value, key);
+    }
+}
 
 function assertComponent(run: ProgramRun, token: string): void {
     assert.equal(run.error, undefined, run.error?.message);
@@ -32,9 +42,17 @@ describe("components", () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
             const net = new Network("network", { location: "westeurope", names, network: config.network, access: "vnet", vpnClientPool: "172.16.201.0/24", proxyPort: 5432, protect: false, tags });
             assert.ok(net.privateAccess, "vnet mode exposes the delegated subnet and DNS zone");
-            return { rg: net.resourceGroupName, gatewaySubnetId: net.gatewaySubnetId, zone: net.privateAccess.privateDnsZoneId };
+            return {
+                rg: net.resourceGroupName, gatewaySubnetId: net.gatewaySubnetId, zone: net.privateAccess.privateDnsZoneId,
+                vnetId: net.virtualNetworkId, proxySubnetId: net.proxySubnetId, subnetId: net.privateAccess.delegatedSubnetId, natIp: net.natPublicIp,
+            };
         });
         assertComponent(run, "securepg:network:Network");
+        const o = run.outputs;
+        assertRegisteredOutputs(run, "securepg:network:Network", {
+            resourceGroupName: o.rg, virtualNetworkId: o.vnetId, gatewaySubnetId: o.gatewaySubnetId, proxySubnetId: o.proxySubnetId,
+            databaseSubnetId: o.subnetId, privateDnsZoneId: o.zone, natPublicIp: o.natIp,
+        });
         assert.equal(run.outputs.rg, "rg-securepg-dev");
         assert.match(String(run.outputs.gatewaySubnetId), /\/GatewaySubnet$/);
     });
@@ -43,9 +61,16 @@ describe("components", () => {
         const db = { ...config.database, access: "public" as const, allowedIpRanges: [], allowAzureServices: false };
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
             const server = new PostgresServer("database", { location: "westeurope", storageSizeGB: 32, highAvailabilityMode: "ZoneRedundant", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags });
-            return { fqdn: server.fqdn, password: server.adminPassword, secret: pulumi.output(pulumi.isSecret(server.adminPassword)) };
+            return {
+                fqdn: server.fqdn, password: server.adminPassword, secret: pulumi.output(pulumi.isSecret(server.adminPassword)),
+                name: server.serverName, login: server.adminLogin, databases: server.databaseNames, rules: server.firewallRuleNames,
+            };
         });
         assertComponent(run, "securepg:database:PostgresServer");
+        const o = run.outputs;
+        assertRegisteredOutputs(run, "securepg:database:PostgresServer", {
+            serverName: o.name, fqdn: o.fqdn, adminLogin: o.login, adminPassword: o.password, databaseNames: o.databases, firewallRuleNames: o.rules,
+        });
         assert.match(String(run.outputs.fqdn), /^psql-securepg-dev-[a-z0-9]+\.postgres\.database\.azure\.com$/);
         assert.ok(run.secretExports.has("password"));
         const nat = run.resources.find((r) => r.type === "azure-native:dbforpostgresql:FirewallRule");
@@ -55,9 +80,13 @@ describe("components", () => {
     it("VpnGateway", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
             const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", tags });
-            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems };
+            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed };
         });
         assertComponent(run, "securepg:vpn:VpnGateway");
+        const o = run.outputs;
+        assertRegisteredOutputs(run, "securepg:vpn:VpnGateway", {
+            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed,
+        });
         assert.deepEqual(Object.keys(run.outputs.creds as object), ["c1"]);
         assert.ok(run.secretExports.has("creds"));
         assert.deepEqual(Object.keys(run.outputs.roots as object), ["root-1"]);
@@ -68,7 +97,7 @@ describe("components", () => {
         const prod = parseStackConfig({ project: "securepg", stack: "prod", values: { "azure-native:location": "westeurope" } });
         const run = await runUnderMocks({ stack: "prod", config: {} }, async () => {
             const tier = new ProxyTier("proxy", { location: "westeurope", resourceGroupName: RG, names, subnetId: SUBNET, config: prod, serverFqdn: fqdn, tags });
-            return { frontend: tier.frontendAddress, instances: tier.instances, userData: tier.userData, key: tier.sshPrivateKeyPem, lb: tier.loadBalancerId };
+            return { frontend: tier.frontendAddress, instances: tier.instances, userData: tier.userData, key: tier.sshPrivateKeyPem, lb: tier.loadBalancerId, admin: tier.adminUsername };
         });
         assert.equal(run.error, undefined, run.error?.message);
         const tier = one(run, "securepg:proxy:ProxyTier");
@@ -83,6 +112,13 @@ describe("components", () => {
         assert.equal(run.outputs.frontend, "10.40.1.254");
         assert.equal((run.outputs.instances as unknown[]).length, 2);
         assert.equal(run.outputs.userData, proxyUserData(prod, fqdn));
+        assertRegisteredOutputs(run, "securepg:proxy:ProxyTier", {
+            frontendAddress: run.outputs.frontend, instances: run.outputs.instances, adminUsername: run.outputs.admin,
+            sshPrivateKeyPem: run.outputs.key, userData: run.outputs.userData, loadBalancerId: run.outputs.lb,
+        });
+        for (const vm of vms) {
+            assert.deepEqual(Object.keys(vm.registeredOutputs ?? {}).sort(), ["privateIp", "vmName", "zone"], vm.name);
+        }
         assert.ok(run.secretExports.has("key"));
         assert.match(String(run.outputs.lb), /lbi-securepg-dev-proxy$/);
     });

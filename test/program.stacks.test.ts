@@ -5,7 +5,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { isSecretValue, ofType, one, runProgram, unwrapSecret, type ProgramRun, type RegisteredResource } from "./harness/program";
-import { loadAllStackFiles } from "./harness/stackFiles";
+import { loadAllStackFiles, loadStackFile, withSections } from "./harness/stackFiles";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { ruleValues, type NsgRule } from "../lib/nsgRules";
 import { evaluateNsg } from "../lib/nsgEval";
@@ -51,6 +51,10 @@ for (const stackFile of stackFiles) {
             for (const r of run.resources.filter((r) => !r.type.startsWith("securepg:"))) {
                 assert.ok(components.has(r.parent), `${r.type} ${r.name} has parent ${r.parent || "(none)"}`);
             }
+        });
+
+        it("shows every configuration warning in the deployment log, in order", () => {
+            assert.deepEqual(run.warnings, config.warnings);
         });
 
         it("builds on Flexible Server only, never Single Server", () => {
@@ -212,3 +216,19 @@ function stackFileIsVnet(config: Record<string, string>): boolean {
     const database = config["securepg:database"] ? JSON.parse(config["securepg:database"]) : {};
     return (database.access ?? "vnet") === "vnet";
 }
+
+it("a stack without application databases: the connection strings name the server's own postgres database", async () => {
+    const dev = loadStackFile("Pulumi.dev.yaml");
+    const run = await runProgram({ stack: "dev", config: withSections(dev.config, { database: { databases: [] } }) });
+    assert.equal(run.error, undefined, run.error?.message);
+    assert.deepEqual(ofType(run, T.database), []);
+    assert.match(String(run.outputs.connectionStringWithoutPassword), / dbname=postgres /);
+    assert.match(String(run.outputs.connectionString), / dbname=postgres /);
+});
+
+it("a configuration warning reaches the deployment log", async () => {
+    const dev = loadStackFile("Pulumi.dev.yaml");
+    const run = await runProgram({ stack: "dev", config: withSections(dev.config, { vpn: { clients: [] } }) });
+    assert.equal(run.error, undefined, run.error?.message);
+    assert.ok(run.warnings.includes("securepg:vpn.clients is empty: no VPN client certificate will be issued"), run.warnings.join("\n"));
+});

@@ -33,6 +33,8 @@ export interface RegisteredResource {
     readonly retainOnDelete: boolean;
     readonly additionalSecretOutputs: string[];
     readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
+    /** What a component passed to `registerOutputs` (undefined: it did not call it). */
+    registeredOutputs: Record<string, unknown> | undefined;
 }
 
 export interface ProgramRun {
@@ -249,6 +251,7 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
             retainOnDelete: req.getRetainondelete?.() === true,
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
+            registeredOutputs: undefined as Record<string, unknown> | undefined,
         };
         resources.push(record);
         record.inputs = pulumi.runtime.deserializeProperties(req.getObject(), true);
@@ -256,6 +259,18 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
             if (resp?.getUrn) {
                 record.urn = resp.getUrn();
             }
+            pending -= 1;
+            callback(err, resp);
+        });
+    };
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: any) => void) => {
+        pending += 1;
+        const record = resources.find((r) => r.urn === req.getUrn());
+        if (record) {
+            record.registeredOutputs = pulumi.runtime.deserializeProperties(req.getOutputs(), true);
+        }
+        originalOutputs(req, (err: unknown, resp: any) => {
             pending -= 1;
             callback(err, resp);
         });

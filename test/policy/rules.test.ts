@@ -8,7 +8,7 @@ import {
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
     isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
 } from "../../policy/rules";
-import { kindOf, snapshotProps, UNKNOWN, type PropPath, type Props } from "../../policy/props";
+import { formatPath, kindOf, obj, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
 
 const none: string[] = [];
 
@@ -141,6 +141,24 @@ describe("nsg-no-internet-to-ssh-or-postgres: checkSecurityRule, checkNetworkSec
         assert.equal(portSpecCovers("20-30", 22), true);
         assert.equal(portSpecCovers("23-30", 22), false);
         assert.equal(portSpecCovers("5432", 22), false);
+        assert.equal(portSpecCovers(" 22 ", 22), true);
+        assert.equal(portSpecCovers("20 - 22", 22), true);
+        assert.equal(portSpecCovers("22-21", 22), false);
+        for (const anything of ["*", "", "ssh", "22,23"]) {
+            assert.equal(portSpecCovers(anything, 22), true, `${JSON.stringify(anything)} counts as covering every port`);
+        }
+    });
+    it("a rule that names no destination port counts for every port; of several, one covering the port is enough", () => {
+        assert.deepEqual(checkSecurityRule({ ...inbound("Internet", []), destinationPortRanges: undefined }), [
+            "rule r allows Internet (the Internet) to port 22 (SSH); admit VPN clients or specific subnets only",
+            "rule r allows Internet (the Internet) to port 5432 (PostgreSQL); admit VPN clients or specific subnets only",
+        ]);
+        assert.deepEqual(checkSecurityRule(inbound("Internet", ["443", "22"])), [
+            "rule r allows Internet (the Internet) to port 22 (SSH); admit VPN clients or specific subnets only",
+        ]);
+        assert.deepEqual(checkSecurityRule({ ...inbound("Internet", ["22"]), name: undefined }), [
+            "rule (unnamed rule) allows Internet (the Internet) to port 22 (SSH); admit VPN clients or specific subnets only",
+        ]);
     });
 });
 
@@ -334,6 +352,23 @@ describe("props helpers", () => {
             },
         });
         assert.deepEqual(snapshotProps({ outer: refusing, list: [1, "b"] }), { outer: { known: "a", pending: UNKNOWN }, list: [1, "b"] });
+    });
+    it("snapshotProps gives an object, whatever it is handed", () => {
+        for (const value of [undefined, null, "x", 5, [1, 2]]) {
+            assert.deepEqual(snapshotProps(value), {}, JSON.stringify(value));
+        }
+    });
+    it("obj, formatPath and walkStrings", () => {
+        assert.deepEqual(obj([1]), {});
+        assert.deepEqual(obj(UNKNOWN), {});
+        assert.deepEqual(obj({ a: 1 }), { a: 1 });
+        assert.equal(formatPath(["osProfile", "adminPassword"]), "osProfile.adminPassword");
+        assert.equal(formatPath(["ipConfigurations", 0, "publicIPAddress", "id"]), "ipConfigurations[0].publicIPAddress.id");
+        assert.equal(formatPath([]), "");
+        const seen: string[] = [];
+        const refusing = Object.defineProperty({ ok: "a" }, "pending", { enumerable: true, get: () => { throw new Error("unknown during preview"); } });
+        walkStrings({ outer: refusing, list: ["b", 3, null, UNKNOWN] }, (path, text) => seen.push(`${formatPath(path)}=${text}`));
+        assert.deepEqual(seen, ["outer.ok=a", "list[0]=b"]);
     });
     it("kindOf folds API-version-pinned azure-native tokens into the default module", () => {
         assert.equal(kindOf("azure-native:network/v20240301:NetworkSecurityGroup"), "azure-native:network:NetworkSecurityGroup");
