@@ -8,7 +8,7 @@ import {
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
     isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
 } from "../../policy/rules";
-import { formatPath, kindOf, obj, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
+import { formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
 
 const none: string[] = [];
 
@@ -359,7 +359,9 @@ describe("props helpers", () => {
         }
     });
     it("obj, formatPath and walkStrings", () => {
-        assert.deepEqual(obj([1]), {});
+        for (const value of [null, undefined, "x", 5, [1]]) {
+            assert.deepEqual(obj(value), {}, String(value));
+        }
         assert.deepEqual(obj(UNKNOWN), {});
         assert.deepEqual(obj({ a: 1 }), { a: 1 });
         assert.equal(formatPath(["osProfile", "adminPassword"]), "osProfile.adminPassword");
@@ -369,6 +371,14 @@ describe("props helpers", () => {
         const refusing = Object.defineProperty({ ok: "a" }, "pending", { enumerable: true, get: () => { throw new Error("unknown during preview"); } });
         walkStrings({ outer: refusing, list: ["b", 3, null, UNKNOWN] }, (path, text) => seen.push(`${formatPath(path)}=${text}`));
         assert.deepEqual(seen, ["outer.ok=a", "list[0]=b"]);
+    });
+    it("present: absent is undefined, null, an empty string or an empty object; anything else, UNKNOWN included, is present", () => {
+        for (const value of [undefined, null, "", {}]) {
+            assert.equal(present(value), false, JSON.stringify(value));
+        }
+        for (const value of ["x", " ", 0, 5, false, true, [], [1], { a: 1 }, UNKNOWN]) {
+            assert.equal(present(value), true, JSON.stringify(value));
+        }
     });
     it("kindOf folds API-version-pinned azure-native tokens into the default module", () => {
         assert.equal(kindOf("azure-native:network/v20240301:NetworkSecurityGroup"), "azure-native:network:NetworkSecurityGroup");
