@@ -32,7 +32,7 @@ const TLS_12_OR_LATER = /^TLSv1\.[23]$/i;
 export function checkServerParameter(props: Props): string[] {
     const name = str(props.configurationName)?.toLowerCase();
     const value = props.value;
-    if (name === undefined || value === undefined || isUnknown(value)) {
+    if (value === undefined || isUnknown(value)) {
         return [];
     }
     const text = String(value).trim();

@@ -8,7 +8,7 @@ import {
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
     isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
 } from "../../policy/rules";
-import { formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
+import { armName, formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
 
 const none: string[] = [];
 
@@ -351,7 +351,9 @@ describe("props helpers", () => {
                 return (target as Record<string | symbol, unknown>)[key];
             },
         });
-        assert.deepEqual(snapshotProps({ outer: refusing, list: [1, "b"] }), { outer: { known: "a", pending: UNKNOWN }, list: [1, "b"] });
+        const copy = snapshotProps({ outer: refusing, list: [1, "b"] });
+        assert.deepEqual(copy, { outer: { known: "a", pending: UNKNOWN }, list: [1, "b"] });
+        assert.equal((copy.outer as Props).pending, UNKNOWN, "the marker itself, which the rules recognise by identity");
     });
     it("snapshotProps gives an object, whatever it is handed", () => {
         for (const value of [undefined, null, "x", 5, [1, 2]]) {
@@ -378,6 +380,13 @@ describe("props helpers", () => {
         }
         for (const value of ["x", " ", 0, 5, false, true, [], [1], { a: 1 }, UNKNOWN]) {
             assert.equal(present(value), true, JSON.stringify(value));
+        }
+    });
+    it("armName: the last segment of an ARM id, lower-cased; nothing for an id that is absent, empty or ends in a slash", () => {
+        assert.equal(armName("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/PIP-Gw-1"), "pip-gw-1");
+        assert.equal(armName("pip-x"), "pip-x");
+        for (const id of [undefined, "", "/subscriptions/s/", 5, UNKNOWN]) {
+            assert.equal(armName(id), undefined, String(id));
         }
     });
     it("kindOf folds API-version-pinned azure-native tokens into the default module", () => {
