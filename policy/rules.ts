@@ -173,10 +173,10 @@ export function checkServerResilience(props: Props): string[] {
 
 export const DEFAULT_PROTECTED_PORTS: readonly number[] = [22, 5432];
 const PORT_NAMES: Record<number, string> = { 22: "SSH", 5432: "PostgreSQL" };
-const INTERNET_SOURCES = ["*", "any", "internet", "0.0.0.0/0", "::/0"];
+const INTERNET_SOURCES = ["*", "any", "internet", "::/0"];
 const NON_TCP = ["udp", "icmp", "esp", "ah"];
 
-/** `*`, `Any`, `Internet`, `0.0.0.0/0`, `::/0`, or an IPv4 block of /8 or wider outside RFC 1918. */
+/** `*`, `Any`, `Internet`, `::/0`, or an IPv4 block of /8 or wider outside RFC 1918 (`0.0.0.0/0` is one). */
 export function isInternetSource(prefix: string): boolean {
     const text = prefix.trim().toLowerCase();
     if (INTERNET_SOURCES.includes(text)) {

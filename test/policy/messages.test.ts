@@ -144,6 +144,7 @@ describe("network rules say what is wrong", () => {
         assert.equal(portSpecCovers(" * ", 22), true);
         assert.equal(portSpecCovers("22", 22), true);
         assert.equal(portSpecCovers(" 22 ", 22), true);
+        assert.equal(portSpecCovers(" 22 ", 23), false, "spaces around a port are not part of it");
         assert.equal(portSpecCovers("2222", 22), false);
         assert.equal(portSpecCovers("22", 2222), false);
         assert.equal(portSpecCovers("20-22", 22), true);
