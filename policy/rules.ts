@@ -466,21 +466,20 @@ export function isSensitiveName(name: string): boolean {
     return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE_NAME.test(name);
 }
 
-/** The value at `path` is itself a credential: its own name says so, or its type's table does. */
+/** The value at `path` is, or is inside, an output its type's table lists as sensitive. */
+function withinSensitiveOutput(resource: StackResource, path: PropPath): boolean {
+    return (SENSITIVE_OUTPUTS[resourceKind(resource)] ?? []).includes(String(path[0]));
+}
+
+/** The value at `path` is itself a credential: its own name (or its list's) says so, or its type's table does. */
 function isCredential(resource: StackResource, path: PropPath): boolean {
     const own = [...path].reverse().find((part): part is string => typeof part === "string");
-    if (own !== undefined && isSensitiveName(own)) {
-        return true;
-    }
-    const top = path[0];
-    return path.length === 1 && typeof top === "string" && (SENSITIVE_OUTPUTS[resourceKind(resource)] ?? []).includes(top);
+    return (own !== undefined && isSensitiveName(own)) || withinSensitiveOutput(resource, path);
 }
 
 /** The value at `path` is a credential or part of a bundle named as one (`vpnClientCertificates.x.certificatePem`). */
 function withinCredential(resource: StackResource, path: PropPath): boolean {
-    const top = path[0];
-    return path.some((part) => typeof part === "string" && isSensitiveName(part))
-        || (typeof top === "string" && (SENSITIVE_OUTPUTS[resourceKind(resource)] ?? []).includes(top));
+    return path.some((part) => typeof part === "string" && isSensitiveName(part)) || withinSensitiveOutput(resource, path);
 }
 
 function resourceKind(resource: StackResource): string {

@@ -318,12 +318,29 @@ describe("secrets-stay-secret: checkSecrets", () => {
             serverFqdn: "psql-x.postgres.database.azure.com",
         }, [["adminPassword"], ["connectionString"], ["vpnClientCertificates"]])]), []);
     });
+    it("a PEM private key of any kind, with or without a word before PRIVATE KEY, is not left in plain text", () => {
+        for (const header of ["PRIVATE KEY", "RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]) {
+            const findings = checkSecrets([stack({ note: `-----BEGIN ${header}-----\nMIIabc\n-----END ${header}-----\n` }, [])]);
+            assert.deepEqual(findings.map((f) => f.message), ["stack output note holds a PEM private key but is not a secret"], header);
+        }
+        assert.deepEqual(checkSecrets([stack({ note: "-----BEGIN PUBLIC KEY-----\nMIIabc\n-----END PUBLIC KEY-----\n" }, [])]), []);
+    });
+    it("finds copies of credentials kept in lists and of the outputs its type's table lists", () => {
+        const secrets = resource("azure-native:compute:VirtualMachine", "vm", { secret: ["first-long-secret", "second-long-secret"] }, { secretPaths: [["secret"]] });
+        const generated = resource("random:index/randomPassword:RandomPassword", "pw", { result: "generated-Pa55-value", length: "22-characters-long" },
+            { secretPaths: [["result"]], additionalSecretOutputs: ["result", "bcryptHash"] });
+        const findings = checkSecrets([secrets, generated, stack({ a: "x-second-long-secret", b: "user:generated-Pa55-value", c: "22-characters-long" }, [])]);
+        assert.deepEqual(findings.map((f) => f.message), [
+            "stack output a contains the value of azure-native:compute:VirtualMachine vm: secret[1] but is not a secret",
+            "stack output b contains the value of random:index/randomPassword:RandomPassword pw: result but is not a secret",
+        ]);
+    });
     it("checks only additionalSecretOutputs where secretness is not visible", () => {
         assert.deepEqual(checkSecrets([server(undefined)]), []);
         assert.equal(checkSecrets([server(undefined, [])]).length, 1);
     });
     it("names: credentials, not flags or hashes of them", () => {
-        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials"]) {
+        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials", "privateKey", "sshPrivateKey", "credential", "privateKeyOpenssh"]) {
             assert.equal(isSensitiveName(name), true, name);
         }
         for (const name of ["passwordAuth", "disablePasswordAuthentication", "connectionStringWithoutPassword", "publicKeyPem", "vpnClientRootCertificates", "passwordRotation"]) {
