@@ -468,7 +468,7 @@ export function isSensitiveName(name: string): boolean {
 
 /** The value at `path` is, or is inside, an output its type's table lists as sensitive. */
 function withinSensitiveOutput(resource: StackResource, path: PropPath): boolean {
-    return (SENSITIVE_OUTPUTS[resourceKind(resource)] ?? []).includes(String(path[0]));
+    return SENSITIVE_OUTPUTS[resourceKind(resource)]?.includes(String(path[0])) ?? false;
 }
 
 /** The value at `path` is itself a credential: its own name (or its list's) says so, or its type's table does. */
