@@ -29,6 +29,22 @@ describe("secretPathsOf", () => {
     });
 });
 
+describe("shared with other copies of this module (the pack's own node_modules, a test's)", () => {
+    it("reads paths recorded under the registered symbol", () => {
+        const props = Object.defineProperty({}, Symbol.for("securepg.policy.secretPaths"), { value: [["a"]] });
+        assert.deepEqual(secretPathsOf(props), [["a"]]);
+    });
+    it("recognises a shim another copy installed", () => {
+        const original: Deserialize = () => ({});
+        const shim = Object.assign(() => ({}), { [Symbol.for("securepg.policy.secretnessShim.original")]: original });
+        const mod = { deserializeProperties: shim };
+        assert.equal(installSecretnessShim(mod), true);
+        assert.equal(mod.deserializeProperties, shim, "not wrapped twice");
+        uninstallSecretnessShim(mod);
+        assert.equal(mod.deserializeProperties, original);
+    });
+});
+
 describe("the secretness shim", () => {
     it("records the secret paths on what the wrapped function returns, and changes nothing else", () => {
         const mod = standIn();
