@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { attachSecretPaths, installSecretnessShim, secretPathsOf, SECRET_SIG_KEY, SECRET_SIG_VALUE, uninstallSecretnessShim } from "../../policy/secretness";
+import { attachSecretPaths, installSecretnessShim, secretIndex, secretPathsOf, SECRET_SIG_KEY, SECRET_SIG_VALUE, uninstallSecretnessShim } from "../../policy/secretness";
 
 type Deserialize = (struct: { toJavaScript(): unknown }, proxySecrets: boolean) => unknown;
 
@@ -26,6 +26,18 @@ describe("secretPathsOf", () => {
         for (const value of [null, undefined, "text", 5, {}, []]) {
             assert.equal(secretPathsOf(value), undefined, String(value));
         }
+    });
+});
+
+describe("secretIndex", () => {
+    it("a path is secret when it or any of its ancestors is, the whole properties object included", () => {
+        const isSecret = secretIndex([["osProfile", "adminPassword"], ["keys", 1]]);
+        assert.equal(isSecret(["osProfile", "adminPassword"]), true);
+        assert.equal(isSecret(["keys", 1, "pem"]), true);
+        assert.equal(isSecret(["keys", 0]), false);
+        assert.equal(isSecret(["osProfile"]), false);
+        assert.equal(secretIndex([[]])(["anything", 0]), true, "a wholly secret object");
+        assert.equal(secretIndex([])([]), false);
     });
 });
 
