@@ -285,7 +285,7 @@ function checkZones(resource: RequestResource, context: RuleContext): string[] {
             problems.push(`frontend ${str(frontend.name) ?? "(unnamed)"} has zones ${JSON.stringify(frontendZones)} in ${location}, a region without availability zones`);
         }
     }
-    if (kind === K.gateway && zonal && /AZ$/.test(str(obj(resource.inputs.sku).name) ?? "")) {
+    if (kind === K.gateway && zonal && /AZ$/.test(String(obj(resource.inputs.sku).name))) {
         for (const config of arr(resource.inputs.ipConfigurations).map(obj)) {
             const ip = referenced(context, K.pip, obj(config.publicIPAddress).id, "publicIpAddressName");
             if (ip && arr(ip.inputs.zones).length === 0) {
@@ -494,7 +494,7 @@ function checkVirtualMachine(resource: RequestResource): string[] {
     }
     const security = obj(vm.securityProfile);
     const image = obj(obj(vm.storageProfile).imageReference);
-    if (security.securityType === "TrustedLaunch" && /gen1/i.test(str(image.sku) ?? "")) {
+    if (security.securityType === "TrustedLaunch" && /gen1/i.test(String(image.sku))) {
         problems.push(`Trusted Launch needs a Generation 2 image; ${String(image.sku)} is Generation 1`);
     }
     return problems;

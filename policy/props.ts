@@ -52,7 +52,7 @@ export function isUnknown(value: unknown): value is Unknown {
 
 /** Deep copy of (possibly proxied) properties; values the proxy refuses to give become UNKNOWN. */
 export function snapshot(value: unknown): unknown {
-    if (value === null || typeof value !== "object") {
+    if (value === null || typeof value !== "object" || isUnknown(value)) {
         return value;
     }
     if (Array.isArray(value)) {
@@ -69,13 +69,18 @@ export function snapshot(value: unknown): unknown {
     return copy;
 }
 
-function read(container: unknown, key: string | number): unknown {
+/** One property of a (possibly proxied) container, or UNKNOWN where the proxy refuses to give it. */
+function get(container: unknown, key: string | number): unknown {
     try {
-        return snapshot((container as Record<string | number, unknown>)[key]);
+        return (container as Record<string | number, unknown>)[key];
     } catch {
         // CrossGuard's UnknownValueError: the value is computed and not known during preview.
         return UNKNOWN;
     }
+}
+
+function read(container: unknown, key: string | number): unknown {
+    return snapshot(get(container, key));
 }
 
 export function snapshotProps(props: unknown): Props {
@@ -120,12 +125,7 @@ export function formatPath(path: PropPath): string {
 
 /** The last segment of an ARM resource id (`.../publicIPAddresses/pip-x` → `pip-x`). */
 export function armName(id: unknown): string | undefined {
-    const text = str(id);
-    if (!text) {
-        return undefined;
-    }
-    const last = text.split("/").filter((s) => s !== "").pop();
-    return last?.toLowerCase();
+    return str(id)?.split("/").pop()?.toLowerCase() || undefined;
 }
 
 /**
@@ -142,12 +142,6 @@ export function walkStrings(value: unknown, visit: (path: PropPath, text: string
     }
     const keys: Array<string | number> = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
     for (const key of keys) {
-        let child: unknown;
-        try {
-            child = (value as Record<string | number, unknown>)[key];
-        } catch {
-            continue;
-        }
-        walkStrings(child, visit, [...path, key]);
+        walkStrings(get(value, key), visit, [...path, key]);
     }
 }

@@ -32,7 +32,7 @@ const TLS_12_OR_LATER = /^TLSv1\.[23]$/i;
 export function checkServerParameter(props: Props): string[] {
     const name = str(props.configurationName)?.toLowerCase();
     const value = props.value;
-    if (name === undefined || value === undefined || isUnknown(value)) {
+    if (value === undefined || isUnknown(value)) {
         return [];
     }
     const text = String(value).trim();
@@ -173,10 +173,10 @@ export function checkServerResilience(props: Props): string[] {
 
 export const DEFAULT_PROTECTED_PORTS: readonly number[] = [22, 5432];
 const PORT_NAMES: Record<number, string> = { 22: "SSH", 5432: "PostgreSQL" };
-const INTERNET_SOURCES = ["*", "any", "internet", "0.0.0.0/0", "::/0"];
+const INTERNET_SOURCES = ["*", "any", "internet", "::/0"];
 const NON_TCP = ["udp", "icmp", "esp", "ah"];
 
-/** `*`, `Any`, `Internet`, `0.0.0.0/0`, `::/0`, or an IPv4 block of /8 or wider outside RFC 1918. */
+/** `*`, `Any`, `Internet`, `::/0`, or an IPv4 block of /8 or wider outside RFC 1918 (`0.0.0.0/0` is one). */
 export function isInternetSource(prefix: string): boolean {
     const text = prefix.trim().toLowerCase();
     if (INTERNET_SOURCES.includes(text)) {
@@ -466,21 +466,20 @@ export function isSensitiveName(name: string): boolean {
     return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE_NAME.test(name);
 }
 
-/** The value at `path` is itself a credential: its own name says so, or its type's table does. */
+/** The value at `path` is, or is inside, an output its type's table lists as sensitive. */
+function withinSensitiveOutput(resource: StackResource, path: PropPath): boolean {
+    return SENSITIVE_OUTPUTS[resourceKind(resource)]?.includes(String(path[0])) ?? false;
+}
+
+/** The value at `path` is itself a credential: its own name (or its list's) says so, or its type's table does. */
 function isCredential(resource: StackResource, path: PropPath): boolean {
     const own = [...path].reverse().find((part): part is string => typeof part === "string");
-    if (own !== undefined && isSensitiveName(own)) {
-        return true;
-    }
-    const top = path[0];
-    return path.length === 1 && typeof top === "string" && (SENSITIVE_OUTPUTS[resourceKind(resource)] ?? []).includes(top);
+    return (own !== undefined && isSensitiveName(own)) || withinSensitiveOutput(resource, path);
 }
 
 /** The value at `path` is a credential or part of a bundle named as one (`vpnClientCertificates.x.certificatePem`). */
 function withinCredential(resource: StackResource, path: PropPath): boolean {
-    const top = path[0];
-    return path.some((part) => typeof part === "string" && isSensitiveName(part))
-        || (typeof top === "string" && (SENSITIVE_OUTPUTS[resourceKind(resource)] ?? []).includes(top));
+    return path.some((part) => typeof part === "string" && isSensitiveName(part)) || withinSensitiveOutput(resource, path);
 }
 
 function resourceKind(resource: StackResource): string {

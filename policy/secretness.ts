@@ -65,13 +65,11 @@ export function attachSecretPaths<T extends object>(props: T, paths: readonly Pr
 
 /** The recorded secret paths of a resource's properties, or undefined when secretness is not visible. */
 export function secretPathsOf(props: unknown): readonly PropPath[] | undefined {
-    if (props === null || typeof props !== "object") {
-        return undefined;
-    }
     try {
         const paths = (props as Record<symbol, unknown>)[SECRET_PATHS];
         return Array.isArray(paths) ? (paths as PropPath[]) : undefined;
     } catch {
+        // null or undefined, or a proxy that refuses the read.
         return undefined;
     }
 }

@@ -220,7 +220,7 @@ describe("warnings", () => {
         for (const vmSize of ["Standard_B1s", "Standard_B1ls", "Standard_B1ms", "Standard_B2s", "Standard_B12ms", "Standard_B2S", "Standard_B4m"]) {
             assert.deepEqual(warnings({ "securepg:proxy": { vmSize } }), [`securepg:proxy.vmSize ${vmSize} is B-series v1, announced for retirement; prefer Standard_B2ats_v2`], vmSize);
         }
-        for (const vmSize of ["Standard_B2ats_v2", "Standard_B2s_v2", "Standard_DB1s", "Standard_Bs", "Standard_D2s_v5"]) {
+        for (const vmSize of ["Standard_B2ats_v2", "Standard_B2s_v2", "Standard_DB1s", "Standard_D2_Standard_B1s", "Standard_Bs", "Standard_D2s_v5"]) {
             assert.deepEqual(warnings({ "securepg:proxy": { vmSize } }), [], vmSize);
         }
     });

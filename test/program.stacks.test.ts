@@ -57,6 +57,27 @@ for (const stackFile of stackFiles) {
             assert.deepEqual(run.warnings, config.warnings);
         });
 
+        it("tags every Azure resource that takes tags with the project, stack, environment and managed-by", () => {
+            const expected = { project: "securepg", stack: stackFile.stack, environment: config.environment, "managed-by": "pulumi" };
+            const taggable = [T.group, T.vnet, T.nsg, T.nat, T.pip, T.server, T.zone, T.link,
+                "azure-native:network:VirtualNetworkGateway", "azure-native:network:NetworkInterface", "azure-native:compute:VirtualMachine"];
+            for (const type of taggable) {
+                const resources = ofType(run, type);
+                assert.ok(resources.length > 0, `no ${type}`);
+                for (const resource of resources) {
+                    assert.deepEqual(resource.inputs.tags, expected, `${type} ${resource.name}`);
+                }
+            }
+        });
+
+        it("names the stack in each VPN root certificate's subject, so roots of different stacks tell apart", () => {
+            const roots = ofType(run, "tls:index/selfSignedCert:SelfSignedCert").filter((r) => r.inputs.isCaCertificate === true);
+            assert.ok(roots.length > 0);
+            for (const root of roots) {
+                assert.match(String(root.inputs.subject?.commonName), new RegExp(`^securepg-${stackFile.stack} P2S root `), root.name);
+            }
+        });
+
         it("builds on Flexible Server only, never Single Server", () => {
             assert.ok(run.resources.every((r) => !/SingleServer|dbforpostgresql:(?:Server|FirewallRule)V\d|dbforpostgresql\/v2017/i.test(r.type)));
             assert.equal(server.inputs.version, config.database.version);

@@ -2,5 +2,5 @@
 import { areaConfig } from "./area.mjs";
 
 export default areaConfig("policy", ["policy/**/*.ts", "!policy/index.ts"], [
-    "test/policy/rules.test.ts", "test/policy/messages.test.ts", "test/policy/policies.test.ts", "test/policy/engine.test.ts", "test/policy/grpc.test.ts", "test/policy/pack.test.ts",
+    "test/policy/rules.test.ts", "test/policy/secretness.test.ts", "test/policy/messages.test.ts", "test/policy/policies.test.ts", "test/policy/engine.test.ts", "test/policy/grpc.test.ts", "test/policy/pack.test.ts",
 ]);

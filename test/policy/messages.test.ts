@@ -45,6 +45,9 @@ describe("PostgreSQL rules say what is wrong", () => {
         assert.deepEqual(rule("203.0.113.1", undefined), [`firewall rule start "203.0.113.1" / end unset is not a pair of IPv4 addresses`]);
         assert.deepEqual(rule("203.0.113.1", "203.0.113.300"), [`firewall rule start "203.0.113.1" / end "203.0.113.300" is not a pair of IPv4 addresses`]);
         assert.deepEqual(rule(" 203.0.113.1 ", "203.0.113.1"), [], "surrounding spaces are ignored");
+        for (const notDecimal of ["0x11.0.0.1", "10.0.0.0x1", "167772161", "10.1"]) {
+            assert.deepEqual(rule(notDecimal, "10.0.0.1"), [`firewall rule start "${notDecimal}" / end "10.0.0.1" is not a pair of IPv4 addresses`], "only dotted-decimal addresses, as Azure takes them");
+        }
         assert.deepEqual(rule("203.0.113.1", UNKNOWN), []);
         assert.deepEqual(rule(UNKNOWN, "203.0.113.1"), []);
     });
@@ -141,6 +144,7 @@ describe("network rules say what is wrong", () => {
         assert.equal(portSpecCovers(" * ", 22), true);
         assert.equal(portSpecCovers("22", 22), true);
         assert.equal(portSpecCovers(" 22 ", 22), true);
+        assert.equal(portSpecCovers(" 22 ", 23), false, "spaces around a port are not part of it");
         assert.equal(portSpecCovers("2222", 22), false);
         assert.equal(portSpecCovers("22", 2222), false);
         assert.equal(portSpecCovers("20-22", 22), true);

@@ -8,7 +8,7 @@ import {
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
     isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
 } from "../../policy/rules";
-import { formatPath, kindOf, obj, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
+import { armName, formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
 
 const none: string[] = [];
 
@@ -318,12 +318,29 @@ describe("secrets-stay-secret: checkSecrets", () => {
             serverFqdn: "psql-x.postgres.database.azure.com",
         }, [["adminPassword"], ["connectionString"], ["vpnClientCertificates"]])]), []);
     });
+    it("a PEM private key of any kind, with or without a word before PRIVATE KEY, is not left in plain text", () => {
+        for (const header of ["PRIVATE KEY", "RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]) {
+            const findings = checkSecrets([stack({ note: `-----BEGIN ${header}-----\nMIIabc\n-----END ${header}-----\n` }, [])]);
+            assert.deepEqual(findings.map((f) => f.message), ["stack output note holds a PEM private key but is not a secret"], header);
+        }
+        assert.deepEqual(checkSecrets([stack({ note: "-----BEGIN PUBLIC KEY-----\nMIIabc\n-----END PUBLIC KEY-----\n" }, [])]), []);
+    });
+    it("finds copies of credentials kept in lists and of the outputs its type's table lists", () => {
+        const secrets = resource("azure-native:compute:VirtualMachine", "vm", { secret: ["first-long-secret", "second-long-secret"] }, { secretPaths: [["secret"]] });
+        const generated = resource("random:index/randomPassword:RandomPassword", "pw", { result: "generated-Pa55-value", length: "22-characters-long" },
+            { secretPaths: [["result"]], additionalSecretOutputs: ["result", "bcryptHash"] });
+        const findings = checkSecrets([secrets, generated, stack({ a: "x-second-long-secret", b: "user:generated-Pa55-value", c: "22-characters-long" }, [])]);
+        assert.deepEqual(findings.map((f) => f.message), [
+            "stack output a contains the value of azure-native:compute:VirtualMachine vm: secret[1] but is not a secret",
+            "stack output b contains the value of random:index/randomPassword:RandomPassword pw: result but is not a secret",
+        ]);
+    });
     it("checks only additionalSecretOutputs where secretness is not visible", () => {
         assert.deepEqual(checkSecrets([server(undefined)]), []);
         assert.equal(checkSecrets([server(undefined, [])]).length, 1);
     });
     it("names: credentials, not flags or hashes of them", () => {
-        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials"]) {
+        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials", "privateKey", "sshPrivateKey", "credential", "privateKeyOpenssh"]) {
             assert.equal(isSensitiveName(name), true, name);
         }
         for (const name of ["passwordAuth", "disablePasswordAuthentication", "connectionStringWithoutPassword", "publicKeyPem", "vpnClientRootCertificates", "passwordRotation"]) {
@@ -351,7 +368,9 @@ describe("props helpers", () => {
                 return (target as Record<string | symbol, unknown>)[key];
             },
         });
-        assert.deepEqual(snapshotProps({ outer: refusing, list: [1, "b"] }), { outer: { known: "a", pending: UNKNOWN }, list: [1, "b"] });
+        const copy = snapshotProps({ outer: refusing, list: [1, "b"] });
+        assert.deepEqual(copy, { outer: { known: "a", pending: UNKNOWN }, list: [1, "b"] });
+        assert.equal((copy.outer as Props).pending, UNKNOWN, "the marker itself, which the rules recognise by identity");
     });
     it("snapshotProps gives an object, whatever it is handed", () => {
         for (const value of [undefined, null, "x", 5, [1, 2]]) {
@@ -359,7 +378,9 @@ describe("props helpers", () => {
         }
     });
     it("obj, formatPath and walkStrings", () => {
-        assert.deepEqual(obj([1]), {});
+        for (const value of [null, undefined, "x", 5, [1]]) {
+            assert.deepEqual(obj(value), {}, String(value));
+        }
         assert.deepEqual(obj(UNKNOWN), {});
         assert.deepEqual(obj({ a: 1 }), { a: 1 });
         assert.equal(formatPath(["osProfile", "adminPassword"]), "osProfile.adminPassword");
@@ -369,6 +390,21 @@ describe("props helpers", () => {
         const refusing = Object.defineProperty({ ok: "a" }, "pending", { enumerable: true, get: () => { throw new Error("unknown during preview"); } });
         walkStrings({ outer: refusing, list: ["b", 3, null, UNKNOWN] }, (path, text) => seen.push(`${formatPath(path)}=${text}`));
         assert.deepEqual(seen, ["outer.ok=a", "list[0]=b"]);
+    });
+    it("present: absent is undefined, null, an empty string or an empty object; anything else, UNKNOWN included, is present", () => {
+        for (const value of [undefined, null, "", {}]) {
+            assert.equal(present(value), false, JSON.stringify(value));
+        }
+        for (const value of ["x", " ", 0, 5, false, true, [], [1], { a: 1 }, UNKNOWN]) {
+            assert.equal(present(value), true, JSON.stringify(value));
+        }
+    });
+    it("armName: the last segment of an ARM id, lower-cased; nothing for an id that is absent, empty or ends in a slash", () => {
+        assert.equal(armName("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/PIP-Gw-1"), "pip-gw-1");
+        assert.equal(armName("pip-x"), "pip-x");
+        for (const id of [undefined, "", "/subscriptions/s/", 5, UNKNOWN]) {
+            assert.equal(armName(id), undefined, String(id));
+        }
     });
     it("kindOf folds API-version-pinned azure-native tokens into the default module", () => {
         assert.equal(kindOf("azure-native:network/v20240301:NetworkSecurityGroup"), "azure-native:network:NetworkSecurityGroup");
