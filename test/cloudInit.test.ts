@@ -9,6 +9,8 @@ import * as YAML from "yaml";
 import { APPLY_SCRIPT, CANDIDATE_NGINX_CONF, KEEPALIVE_SYSCTL_FILE, renderApplyScript, writtenFiles } from "../lib/cloudInit";
 import { proxyNginxOptions, proxyUserData } from "../lib/proxyUserData";
 import { renderNginxConfig } from "../lib/nginx";
+import { DRAIN_SCRIPT, renderDrainScript } from "../lib/drain";
+import { PROXY_PROBE } from "../lib/proxyTier";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { loadAllStackFiles } from "./harness/stackFiles";
 import { requireCommands, runOnTempFile } from "./harness/tools";
@@ -23,7 +25,8 @@ describe("proxyUserData", () => {
 
     it("is a #cloud-config that installs nginx with its stream module", () => {
         assert.ok(userData.startsWith("#cloud-config\n"));
-        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-stream"]);
+        // nftables: the drain script (lib/drain.ts) refuses the load balancer's probe with it.
+        assert.deepEqual(doc.packages, ["nginx", "libnginx-mod-stream", "nftables"]);
         assert.equal(doc.package_update, true);
         // Patching is Azure's (AutomaticByPlatform); a full upgrade at first boot only delays nginx.
         assert.equal(doc.package_upgrade, false);
@@ -54,6 +57,15 @@ describe("proxyUserData", () => {
         assert.ok(time > 0 && time < 240, sysctl);
         assert.match(sysctl, /net\.ipv4\.tcp_keepalive_intvl = \d+/);
         assert.match(sysctl, /net\.ipv4\.tcp_keepalive_probes = \d+/);
+    });
+
+    it("writes the drain script as rendered for the proxy's port and the probe, executable by root only", () => {
+        const p = devConfig.proxy;
+        assert.equal(writtenFiles(userData).get(DRAIN_SCRIPT),
+            renderDrainScript({ port: p.port, probeIntervalSeconds: PROXY_PROBE.intervalSeconds, probeThreshold: PROXY_PROBE.threshold }));
+        assert.equal(doc.write_files.find((f: { path: string }) => f.path === DRAIN_SCRIPT).permissions, "0755");
+        // Written, never run by cloud-init: only the drain before a delete runs it.
+        assert.ok(!JSON.stringify(doc.runcmd).includes(DRAIN_SCRIPT));
     });
 
     it("applies sysctl, then installs the config only through the nginx -t gate", () => {

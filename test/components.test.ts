@@ -104,9 +104,8 @@ describe("components", () => {
         const vms = run.resources.filter((r) => r.type === "securepg:proxy:ProxyVm");
         assert.deepEqual(vms.map((v) => [v.name, v.parent]), [["proxy-1", tier.urn], ["proxy-2", tier.urn]]);
         for (const resource of run.resources.filter((r) => r !== tier && !vms.includes(r))) {
-            const parent = resource.type.startsWith("azure-native:compute:VirtualMachine") || resource.type === "azure-native:network:NetworkInterface"
-                ? vms.find((v) => resource.name.startsWith(`${v.name}-`))?.urn
-                : tier.urn;
+            // A proxy's NIC, VM, health gate and drain belong to its ProxyVm; the load balancer to the tier.
+            const parent = vms.find((v) => resource.name.startsWith(`${v.name}-`))?.urn ?? tier.urn;
             assert.equal(resource.parent, parent, `${resource.type} ${resource.name}`);
         }
         assert.equal(run.outputs.frontend, "10.40.1.254");
