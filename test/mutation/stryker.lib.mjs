@@ -4,5 +4,5 @@ import { areaConfig } from "./area.mjs";
 export default areaConfig("lib", ["lib/**/*.ts", "!lib/azureRules.ts"], [
     "test/cidr.test.ts", "test/nsgEval.test.ts", "test/naming.test.ts", "test/config.test.ts", "test/lifecycleRules.test.ts",
     "test/firewall.test.ts", "test/nginx.test.ts", "test/certsAndConnection.test.ts", "test/cloudInit.test.ts",
-    "test/destroy.test.ts", "test/regions.test.ts",
+    "test/destroy.test.ts", "test/regions.test.ts", "test/proxyTier.test.ts", "test/proxyScripts.test.ts", "test/sizing.test.ts",
 ]);
