@@ -130,6 +130,8 @@ interface Measurement {
     readonly nginxMicros: number;
     readonly postgresMicros: number;
     readonly machineMicros: number;
+    /** How busy the machine's CPUs were, 0–1: a TPS ratio measures CPU cost only near 1. */
+    readonly machineBusy: number;
 }
 
 interface Bench {
@@ -141,10 +143,10 @@ interface Bench {
 function pgbench(b: Bench, conninfo: string, pinned: boolean): Measurement {
     const bin = path.join(postgresBinDir()!, "pgbench");
     const command = pinned ? ["taskset", "-c", "0", bin] : [bin];
-    const before = { nginx: serverTicks(b.nginxPid), postgres: serverTicks(b.dp.primary.pid), machine: machineBusyTicks() };
+    const before = { nginx: serverTicks(b.nginxPid), postgres: serverTicks(b.dp.primary.pid), machine: machineBusyTicks(), at: process.hrtime.bigint() };
     const result = b.dp.lab.exec("cli", command[0], [...command.slice(1), "-n", "-S", "-c", String(b.o.clients), "-j", String(Math.min(2, b.o.clients)),
         "-T", String(b.o.seconds), conninfo], { check: false, timeoutMs: (b.o.seconds + 60) * 1000 });
-    const after = { nginx: serverTicks(b.nginxPid), postgres: serverTicks(b.dp.primary.pid), machine: machineBusyTicks() };
+    const after = { nginx: serverTicks(b.nginxPid), postgres: serverTicks(b.dp.primary.pid), machine: machineBusyTicks(), at: process.hrtime.bigint() };
     const out = result.stdout + result.stderr;
     const tps = /^tps = ([\d.]+)/m.exec(out);
     const latency = /^latency average = ([\d.]+) ms/m.exec(out);
@@ -158,6 +160,7 @@ function pgbench(b: Bench, conninfo: string, pinned: boolean): Measurement {
         nginxMicros: microsPerTransaction(after.nginx - before.nginx, n),
         postgresMicros: microsPerTransaction(after.postgres - before.postgres, n),
         machineMicros: microsPerTransaction(after.machine - before.machine, n),
+        machineBusy: (after.machine - before.machine) / CLOCK_TICKS / (Number(after.at - before.at) / 1e9) / os.cpus().length,
     };
 }
 
@@ -190,7 +193,7 @@ function compare(b: Bench, paths: Record<PathName, string>, which: PathName[], p
             const m = pgbench(b, paths[p], pinned);
             results[p].push(m);
             process.stderr.write(`  ${label} ${pinned ? "pinned" : "unpinned"} round ${round + 1} ${p}: ${m.tps.toFixed(0)} tps, ${m.latencyMs.toFixed(3)} ms, ` +
-                `nginx ${m.nginxMicros.toFixed(1)} µs, postgres ${m.postgresMicros.toFixed(1)} µs, machine ${m.machineMicros.toFixed(1)} µs per transaction\n`);
+                `nginx ${m.nginxMicros.toFixed(1)} µs, postgres ${m.postgresMicros.toFixed(1)} µs, machine ${m.machineMicros.toFixed(1)} µs per transaction, CPUs ${(100 * m.machineBusy).toFixed(0)}% busy\n`);
         }
     }
     return results;
@@ -208,6 +211,7 @@ interface Row {
     readonly nginxMicros: number;
     readonly postgresMicros: number;
     readonly machineMicros: number;
+    readonly busyPercent: number;
 }
 
 function rows(variant: string, results: Record<PathName, Measurement[]>, pinned: boolean): Row[] {
@@ -226,25 +230,38 @@ function rows(variant: string, results: Record<PathName, Measurement[]>, pinned:
             nginxMicros: Number(m((x) => x.nginxMicros).toFixed(1)),
             postgresMicros: Number(m((x) => x.postgresMicros).toFixed(1)),
             machineMicros: Number(m((x) => x.machineMicros).toFixed(1)),
+            busyPercent: Math.round(100 * m((x) => x.machineBusy)),
         };
     });
 }
 
-/** The sizing table and the prod check, from the generated config's measured costs. */
-function sizing(generated: Row, direct: Row) {
-    const nginx = generated.nginxMicros;
-    const postgres = direct.postgresMicros;
+/**
+ * The sizing table and the prod check, from the generated config's measured costs. Conservative on
+ * both sides: nginx's cost is the higher of its pinned and shared medians (sharing cores costs it
+ * context switches and cache), PostgreSQL's the lower (a cheaper server transaction means a server
+ * that serves more, which the proxies must outrun). The hop's whole cost on the machine (CPU per
+ * transaction through nginx minus direct: nginx, the kernel's second connection, the wake-ups it
+ * causes elsewhere) is reported beside it as an upper bound.
+ */
+function sizing(rows: Row[]) {
+    const generated = (p: PathName) => rows.filter((r) => r.variant === "generated" && r.path === p);
+    const nginx = Math.max(...generated("nginx").map((r) => r.nginxMicros));
+    const postgres = Math.min(...generated("direct").map((r) => r.postgresMicros));
+    const hop = Math.max(...generated("nginx").map((r) => r.machineMicros - generated("direct").find((d) => d.pinned === r.pinned)!.machineMicros));
     const prod = ENVIRONMENT_DEFAULTS.prod;
-    const capacity = tierCapacity({
+    const against = (proxyMicros: number) => tierCapacity({
         instances: Number(prod.proxy.instances), proxySize: String(prod.proxy.vmSize), serverSku: String(prod.database.skuName),
-        nginxMicrosPerTransaction: nginx, postgresMicrosPerTransaction: postgres,
+        nginxMicrosPerTransaction: proxyMicros, postgresMicrosPerTransaction: postgres,
     });
     const table = PROXY_VM_SIZES.map((size) => ({
         "VM size": size.name, "vCPUs": size.vCpus,
         "sustained (baseline) TPS": Math.round(transactionsPerSecond(size.vCpus * size.sustainedFraction, nginx)),
         "full-CPU TPS": Math.round(transactionsPerSecond(size.vCpus, nginx)),
     }));
-    return { nginxMicros: nginx, postgresMicros: postgres, table, prod: { instances: prod.proxy.instances, proxySize: prod.proxy.vmSize, serverSku: prod.database.skuName, ...capacity } };
+    return {
+        nginxMicros: nginx, postgresMicros: postgres, hopMicros: Number(hop.toFixed(1)), table,
+        prod: { instances: prod.proxy.instances, proxySize: prod.proxy.vmSize, serverSku: prod.database.skuName, ...against(nginx), ratioAtHopCost: Number(against(hop).ratio.toFixed(2)) },
+    };
 }
 
 async function main(): Promise<void> {
@@ -292,16 +309,15 @@ async function main(): Promise<void> {
     } finally {
         await dp.lab.cleanup();
     }
-    const generated = all.find((r) => r.variant === "generated" && r.path === "nginx" && r.pinned)!;
-    const direct = all.find((r) => r.variant === "generated" && r.path === "direct" && r.pinned)!;
-    const sized = sizing(generated, direct);
+    const sized = sizing(all);
     console.log(`\nsecurepg proxy benchmark: medians of ${o.rounds} rounds of ${o.seconds} s, ${o.clients} clients (variants: ${o.variants.map((v) => `${v} = ${VARIANTS[v].describe}`).join("; ")})`);
     console.table(all.map((r) => ({ ...r, path: r.path, pinned: r.pinned ? "pinned" : "shared" })));
-    console.log(`\nSizing from the pinned generated config: nginx ${sized.nginxMicros} µs and PostgreSQL ${sized.postgresMicros} µs of CPU per select-only transaction`);
+    console.log(`\nSizing from the generated config: nginx ${sized.nginxMicros} µs (the higher of pinned and shared) and PostgreSQL ${sized.postgresMicros} µs (the lower) ` +
+        `of CPU per select-only transaction; the whole hop, on the machine, at most ${sized.hopMicros} µs`);
     console.table(sized.table);
     const p = sized.prod;
     console.log(`prod defaults: ${p.instances} × ${p.proxySize} sustain ${Math.round(p.proxyTps)} TPS against ${Math.round(p.serverTps)} for ${p.serverSku}: ` +
-        `${p.ratio.toFixed(1)}× (${p.ratio >= 2 ? "at least twice: OK" : "LESS THAN TWICE: raise the prod proxy size or count"})`);
+        `${p.ratio.toFixed(1)}× (${p.ratio >= 2 ? "at least twice: OK" : "LESS THAN TWICE: raise the prod proxy size or count"}); ${p.ratioAtHopCost}× at the whole hop's cost`);
     if (o.json) {
         fs.writeFileSync(o.json, `${JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`, options: o, results: all, sizing: sized }, null, 2)}\n`);
     }
