@@ -97,6 +97,9 @@ describe("the health gate", () => {
         for (const port of [0, 65536, 1.5]) {
             assert.throws(() => renderProxyHealthCheck({ port, timeoutSeconds: 5 }), new RegExp(`^Error: health check: port must be 1-65535, got ${port}$`));
         }
+        for (const port of [1, 65535]) {
+            assert.match(renderProxyHealthCheck({ port, timeoutSeconds: 5 }), new RegExp(`/dev/tcp/127\\.0\\.0\\.1/${port}\\)`));
+        }
         for (const timeoutSeconds of [0, -1, 2.5]) {
             assert.throws(() => renderProxyHealthCheck({ port: 5432, timeoutSeconds }), /^Error: health check: timeoutSeconds must be a positive whole number/);
         }
@@ -144,6 +147,9 @@ describe("the drain on the VM", () => {
     it("refuses a bad port", () => {
         for (const port of [0, 70000, 2.5]) {
             assert.throws(() => renderDrainScript({ ...options, port }), new RegExp(`^Error: drain: port must be 1-65535, got ${port}$`));
+        }
+        for (const port of [1, 65535]) {
+            assert.match(renderDrainScript({ ...options, port }), new RegExp(`tcp dport ${port} drop`));
         }
     });
 });

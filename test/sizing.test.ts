@@ -24,6 +24,11 @@ describe("sizing", () => {
         assert.deepEqual(vmSize("Standard_B2ats_v2"), { name: "Standard_B2ats_v2", vCpus: 2, sustainedFraction: 0.2, burstable: true });
         assert.deepEqual(vmSize("Standard_D2as_v5"), { name: "Standard_D2as_v5", vCpus: 2, sustainedFraction: 1, burstable: false });
         assert.ok(PROXY_VM_SIZES.every((s) => s.burstable === s.sustainedFraction < 1));
+        // Microsoft Learn, basv2-series and dasv5-series: vCPUs and base CPU performance.
+        assert.deepEqual(PROXY_VM_SIZES.map((s) => [s.name, s.vCpus, s.sustainedFraction]), [
+            ["Standard_B2ats_v2", 2, 0.2], ["Standard_B2als_v2", 2, 0.3], ["Standard_D2as_v5", 2, 1], ["Standard_D4as_v5", 4, 1],
+        ]);
+        assert.equal(vmSize("Standard_D4as_v5").vCpus, 4);
         assert.throws(() => vmSize("Standard_X1"), /not in PROXY_VM_SIZES/);
         assert.equal(SERVER_VCORES.Standard_D2ds_v5, 2);
     });
