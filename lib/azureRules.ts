@@ -501,8 +501,8 @@ function checkVirtualMachine(resource: RequestResource): string[] {
 }
 
 /** `…/<load balancer>/<child>/<name>` → [load balancer, name], for ids that point into a load balancer. */
-function loadBalancerPart(id: unknown, child: string): [string, string] | undefined {
-    const match = new RegExp(`/([^/]+)/${child}/([^/]+)$`, "i").exec(str(id) ?? "");
+function loadBalancerPart(id: string, child: string): [string, string] | undefined {
+    const match = new RegExp(`/([^/]+)/${child}/([^/]+)$`, "i").exec(id);
     return match ? [match[1], match[2]] : undefined;
 }
 
@@ -514,8 +514,8 @@ function checkLoadBalancer(resource: RequestResource): string[] {
         problems.push(`sku ${sku}: Basic load balancers were retired on 2025-09-30; use Standard`);
     }
     const own = str(lb.loadBalancerName);
-    const named = (list: unknown) => new Set(arr(list).map((x) => str(obj(x).name)).filter((n): n is string => n !== undefined));
-    const parts: Record<string, Set<string>> = {
+    const named = (list: unknown) => new Set(arr(list).map((x) => str(obj(x).name)));
+    const parts: Record<string, Set<string | undefined>> = {
         frontendIPConfigurations: named(lb.frontendIPConfigurations),
         backendAddressPools: named(lb.backendAddressPools),
         probes: named(lb.probes),
@@ -533,13 +533,13 @@ function checkLoadBalancer(resource: RequestResource): string[] {
             problems.push(`rule ${name} has idleTimeoutInMinutes ${idle}; Azure allows 4-30`);
         }
         for (const [field, child] of [["frontendIPConfiguration", "frontendIPConfigurations"], ["backendAddressPool", "backendAddressPools"], ["probe", "probes"]] as const) {
-            const id = obj(rule[field]).id;
-            if (str(id) === undefined) {
+            const id = str(obj(rule[field]).id);
+            if (id === undefined) {
                 continue;
             }
             const part = loadBalancerPart(id, child);
             if (!part || (own !== undefined && part[0] !== own) || !parts[child].has(part[1])) {
-                problems.push(`rule ${name}: ${field} ${String(id)} is not one of this load balancer's ${child}`);
+                problems.push(`rule ${name}: ${field} ${id} is not one of this load balancer's ${child}`);
             }
         }
     }
@@ -550,13 +550,15 @@ function checkNetworkInterfacePools(resource: RequestResource, context: RuleCont
     const problems: string[] = [];
     for (const config of arr(resource.inputs.ipConfigurations).map(obj)) {
         for (const pool of arr(config.loadBalancerBackendAddressPools).map(obj)) {
-            const part = loadBalancerPart(pool.id, "backendAddressPools");
-            if (str(pool.id) === undefined) {
+            const id = str(pool.id);
+            if (id === undefined) {
                 continue;
             }
-            const lb = part && context.resources.find((r) => kindOf(r.type) === K.loadBalancer && r.inputs.loadBalancerName === part[0]);
+            const part = loadBalancerPart(id, "backendAddressPools");
+            // Only load balancers have a loadBalancerName.
+            const lb = part && context.resources.find((r) => r.inputs.loadBalancerName === part[0]);
             if (!part || (lb && !arr(lb.inputs.backendAddressPools).some((p) => str(obj(p).name) === part[1]))) {
-                problems.push(`ipConfigurations ${str(config.name) ?? "(unnamed)"} joins ${String(pool.id)}, which is no backend pool of the deployment's load balancer`);
+                problems.push(`ipConfigurations ${str(config.name) ?? "(unnamed)"} joins ${id}, which is no backend pool of the deployment's load balancer`);
             }
         }
     }
@@ -617,7 +619,7 @@ function checkReplaceable(resource: RequestResource): string[] {
     const kind = kindOf(resource.type);
     const named = kind === K.zone ? "privateZoneName" : NAME_RULES[kind].field;
     // A generation name changes whenever the resource is replaced, so the new one can come first.
-    const generation = GENERATION_NAME.test(str(resource.inputs[named]) ?? "");
+    const generation = GENERATION_NAME.test(String(resource.inputs[named]));
     if (resource.inputs[named] !== undefined && !generation && resource.deleteBeforeReplace === false) {
         return [`has a fixed name (${named}) but no deleteBeforeReplace: a replacement would create the new resource first, under the same name, and azure-native refuses to create a resource that exists`];
     }

@@ -89,6 +89,8 @@ describe("resource-names", () => {
         ["network:VirtualNetworkGateway", "virtualNetworkGatewayName", 1, 80],
         ["network:LocalNetworkGateway", "localNetworkGatewayName", 1, 80],
         ["network:NetworkInterface", "networkInterfaceName", 1, 80],
+        ["network:LoadBalancer", "loadBalancerName", 1, 80],
+        ["compute:AvailabilitySet", "availabilitySetName", 1, 80],
         ["privatedns:VirtualNetworkLink", "virtualNetworkLinkName", 1, 80],
         ["compute:VirtualMachine", "vmName", 1, 64],
         ["dbforpostgresql:Server", "serverName", 3, 63],
@@ -133,6 +135,8 @@ describe("resource-names", () => {
     characters("network:VirtualNetworkGateway", "virtualNetworkGatewayName", ["vgw-x"], ["-vgw"], NETWORK);
     characters("network:LocalNetworkGateway", "localNetworkGatewayName", ["lgw-x"], ["lgw x"], NETWORK);
     characters("network:NetworkInterface", "networkInterfaceName", ["nic-x"], ["nic-x."], NETWORK);
+    characters("network:LoadBalancer", "loadBalancerName", ["lbi-x-proxy"], ["lbi-x-"], NETWORK);
+    characters("compute:AvailabilitySet", "availabilitySetName", ["avail-x_proxy"], ["avail x"], NETWORK);
     characters("privatedns:VirtualNetworkLink", "virtualNetworkLinkName", ["vnetlink-x"], ["vnetlink-x-"], NETWORK);
     characters("compute:VirtualMachine", "vmName", ["vm-x-proxy", "vm.x", "1", "a1"], ["vm-x-", "vm-x.", "-vm", ".vm", "vm_x", "vm x"], "letters, digits, . and -, not starting with _ nor ending with . or -");
     characters("dbforpostgresql:Server", "serverName", ["psql-x-1a2b3c", "abc", "a-b-c", "123"], ["Psql-x", "psql--x", "-psql", "psql-", "psql_x", "psql.x", "psql x"], "lowercase letters, digits and single hyphens, not at either end");
@@ -691,5 +695,117 @@ describe("replacement-deletes-first", () => {
         assert.deepEqual(replaced("compute:VirtualMachine", {}, false), [], "a name Pulumi generates");
         assert.deepEqual(replaced("network:SecurityRule", { securityRuleName: "r" }, false), [], "a kind the program does not name");
         assert.deepEqual(replaced("privatedns:PrivateZone", {}, false), []);
+    });
+});
+
+describe("load-balancer-request", () => {
+    const LB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lbi-x";
+    const rule = (inputs: Inputs = {}): Inputs => ({
+        name: "tcp-5432", idleTimeoutInMinutes: 30,
+        frontendIPConfiguration: { id: `${LB}/frontendIPConfigurations/frontend` },
+        backendAddressPool: { id: `${LB}/backendAddressPools/proxies` },
+        probe: { id: `${LB}/probes/tcp-5432` },
+        ...inputs,
+    });
+    const lb = (inputs: Inputs = {}) => resource("network:LoadBalancer", "lb", {
+        loadBalancerName: "lbi-x", sku: { name: "Standard" },
+        frontendIPConfigurations: [{ name: "frontend" }], backendAddressPools: [{ name: "proxies" }],
+        probes: [{ name: "tcp-5432", protocol: "Tcp", port: 5432, intervalInSeconds: 5 }],
+        loadBalancingRules: [rule()],
+        ...inputs,
+    });
+    const lbSaid = (inputs: Inputs = {}) => said("load-balancer-request", lb(inputs));
+
+    it("accepts the proxy tier's load balancer", () => {
+        assert.deepEqual(lbSaid(), []);
+        assert.deepEqual(lbSaid({ sku: undefined }), [], "a SKU not known yet");
+        assert.deepEqual(lbSaid({ loadBalancingRules: [rule({ probe: { id: `${LB}/PROBES/tcp-5432` } })] }), [], "ARM ids are case-insensitive");
+        assert.deepEqual(lbSaid({ loadBalancingRules: [rule({ probe: undefined, backendAddressPool: {} })] }), [], "references not known yet");
+        assert.deepEqual(lbSaid({ loadBalancerName: undefined }), [], "any load balancer's parts, when its own name is not known");
+    });
+
+    it("wants Standard: Basic is retired", () => {
+        assert.deepEqual(lbSaid({ sku: { name: "Basic" } }), ["sku Basic: Basic load balancers were retired on 2025-09-30; use Standard"]);
+    });
+
+    it("probes every 5 s at the most", () => {
+        const probe = (intervalInSeconds: unknown, name: unknown = "tcp-5432") => lbSaid({ probes: [{ name, intervalInSeconds }] });
+        assert.deepEqual(probe(5), []);
+        assert.deepEqual(probe(undefined), []);
+        assert.deepEqual(probe(4), ["probe tcp-5432 every 4 s; Azure probes every 5 s at the most"]);
+        assert.deepEqual(lbSaid({ probes: [{ intervalInSeconds: 1 }], loadBalancingRules: [] }), ["probe (unnamed) every 1 s; Azure probes every 5 s at the most"]);
+    });
+
+    it("wants a rule idle timeout of 4-30 minutes", () => {
+        // An explicit undefined would take a default parameter's value: the name is given every time.
+        const idle = (idleTimeoutInMinutes: unknown, name: unknown) => lbSaid({ loadBalancingRules: [rule({ idleTimeoutInMinutes, name })] });
+        assert.deepEqual(idle(4, "tcp-5432"), []);
+        assert.deepEqual(idle(30, "tcp-5432"), []);
+        assert.deepEqual(idle(undefined, "tcp-5432"), []);
+        assert.deepEqual(idle(3, "tcp-5432"), ["rule tcp-5432 has idleTimeoutInMinutes 3; Azure allows 4-30"]);
+        assert.deepEqual(idle(31, "tcp-5432"), ["rule tcp-5432 has idleTimeoutInMinutes 31; Azure allows 4-30"]);
+        assert.deepEqual(idle(31, undefined), ["rule (unnamed) has idleTimeoutInMinutes 31; Azure allows 4-30"]);
+    });
+
+    it("wants a rule's frontend, pool and probe to be this load balancer's own", () => {
+        const ref = (field: string, id: string) => lbSaid({ loadBalancingRules: [rule({ [field]: { id } })] });
+        assert.deepEqual(ref("probe", `${LB}/probes/tcp-1`), [`rule tcp-5432: probe ${LB}/probes/tcp-1 is not one of this load balancer's probes`]);
+        assert.deepEqual(ref("backendAddressPool", `${LB}/backendAddressPools/other`), [`rule tcp-5432: backendAddressPool ${LB}/backendAddressPools/other is not one of this load balancer's backendAddressPools`]);
+        const elsewhere = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lbi-y/frontendIPConfigurations/frontend";
+        assert.deepEqual(ref("frontendIPConfiguration", elsewhere), [`rule tcp-5432: frontendIPConfiguration ${elsewhere} is not one of this load balancer's frontendIPConfigurations`]);
+        assert.deepEqual(ref("probe", `${LB}/backendAddressPools/tcp-5432`), [`rule tcp-5432: probe ${LB}/backendAddressPools/tcp-5432 is not one of this load balancer's probes`], "a part of another kind");
+        assert.deepEqual(ref("probe", "tcp-5432"), ["rule tcp-5432: probe tcp-5432 is not one of this load balancer's probes"], "not an id into a load balancer");
+        assert.deepEqual(lbSaid({ probes: [{ intervalInSeconds: 5 }] }), [`rule tcp-5432: probe ${LB}/probes/tcp-5432 is not one of this load balancer's probes`], "an unnamed probe is nobody's");
+    });
+
+    const nic = (pools: unknown, name: unknown) => resource("network:NetworkInterface", "nic", {
+        networkInterfaceName: "nic-x", ipConfigurations: [{ name, loadBalancerBackendAddressPools: pools }],
+    });
+
+    it("lets a NIC join only a pool the deployment's load balancer has", () => {
+        const nicSaid = (pools: unknown, name: unknown = "primary") => said("load-balancer-request", lb(), nic(pools, name));
+        assert.deepEqual(nicSaid([{ id: `${LB}/backendAddressPools/proxies` }]), []);
+        const twoPools = lb({ backendAddressPools: [{ name: "proxies" }, { name: "spare" }] });
+        assert.deepEqual(said("load-balancer-request", twoPools, nic([{ id: `${LB}/backendAddressPools/spare` }], "primary")), [], "any of its pools");
+        assert.deepEqual(nicSaid([{ id: `${LB}/backendAddressPools/other` }]), [`ipConfigurations primary joins ${LB}/backendAddressPools/other, which is no backend pool of the deployment's load balancer`]);
+        assert.deepEqual(said("load-balancer-request", lb(), nic([{ id: `${LB}/backendAddressPools/other` }], undefined)), [`ipConfigurations (unnamed) joins ${LB}/backendAddressPools/other, which is no backend pool of the deployment's load balancer`]);
+        assert.deepEqual(nicSaid([{ id: "/subscriptions/s/pools/proxies" }]), ["ipConfigurations primary joins /subscriptions/s/pools/proxies, which is no backend pool of the deployment's load balancer"], "not an id into a load balancer");
+        assert.deepEqual(nicSaid([{}]), [], "a pool id not known yet");
+        assert.deepEqual(nicSaid(undefined), []);
+        const other = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lbi-elsewhere/backendAddressPools/any";
+        assert.deepEqual(nicSaid([{ id: other }]), [], "a load balancer outside the deployment is not judged");
+        assert.deepEqual(said("load-balancer-request", resource("network:PublicIPAddress", "pip", { sku: { name: "Basic" }, ipConfigurations: [{ loadBalancerBackendAddressPools: [{ id: "x" }] }] })), [], "load balancers and NICs only");
+    });
+});
+
+describe("virtual-machine-placement, run-command-request, load balancer frontends in zones", () => {
+    const placement = (inputs: Inputs) => said("virtual-machine-placement", resource("compute:VirtualMachine", "vm", { vmName: "vm-x", ...inputs }));
+    const AVAIL = { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/availabilitySets/avail-x" };
+
+    it("puts a VM in one zone or in an availability set, never both", () => {
+        assert.deepEqual(placement({ zones: ["1"] }), []);
+        assert.deepEqual(placement({ availabilitySet: AVAIL }), []);
+        assert.deepEqual(placement({ zones: [], availabilitySet: AVAIL }), []);
+        assert.deepEqual(placement({ zones: ["1"], availabilitySet: {} }), [], "an availability set not known yet");
+        assert.deepEqual(placement({ zones: ["2"], availabilitySet: AVAIL }), ["a VM is either in an availability zone or in an availability set, not both"]);
+        assert.deepEqual(placement({ zones: ["1", "2"] }), ['zones ["1","2"]: a VM lives in one zone']);
+    });
+
+    it("fails the deployment on a failed script only when the Run Command runs synchronously", () => {
+        const gate = (inputs: Inputs) => said("run-command-request", resource("compute:VirtualMachineRunCommandByVirtualMachine", "gate", { runCommandName: "health", ...inputs }));
+        assert.deepEqual(gate({ treatFailureAsDeploymentFailure: true, asyncExecution: false }), []);
+        assert.deepEqual(gate({ treatFailureAsDeploymentFailure: true }), []);
+        assert.deepEqual(gate({ treatFailureAsDeploymentFailure: false, asyncExecution: true }), []);
+        assert.deepEqual(gate({ treatFailureAsDeploymentFailure: true, asyncExecution: true }), ["treatFailureAsDeploymentFailure has no effect with asyncExecution: the deployment completes when the script starts"]);
+    });
+
+    it("refuses a zone-redundant load balancer frontend where the region has no zones", () => {
+        const frontends = (location: string, list: unknown[]) => said("zones-need-a-zonal-region", resource("network:LoadBalancer", "lb", { loadBalancerName: "lbi-x", location, frontendIPConfigurations: list }));
+        assert.deepEqual(frontends("ukwest", [{ name: "frontend", zones: ["1", "2", "3"] }]), ['frontend frontend has zones ["1","2","3"] in ukwest, a region without availability zones']);
+        assert.deepEqual(frontends("ukwest", [{ zones: ["1"] }]), ['frontend (unnamed) has zones ["1"] in ukwest, a region without availability zones']);
+        assert.deepEqual(frontends("ukwest", [{ name: "frontend" }, { name: "f2", zones: [] }]), []);
+        assert.deepEqual(frontends("westeurope", [{ name: "frontend", zones: ["1", "2", "3"] }]), []);
+        const notALoadBalancer = resource("network:NatGateway", "ng", { natGatewayName: "ng-x", location: "ukwest", frontendIPConfigurations: [{ zones: ["1"] }] });
+        assert.deepEqual(said("zones-need-a-zonal-region", notALoadBalancer), [], "load balancer frontends only");
     });
 });
