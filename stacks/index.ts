@@ -284,7 +284,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (environment === "prod" && proxy.instances === 1) {
         collector.warnings.push(`${ns}:proxy.instances is 1 on a prod stack: a zone outage or a failed proxy cuts every on-premises connection until it is back`);
     }
-    if (environment === "prod" && proxy.vmSize && /^Standard_B/i.test(proxy.vmSize)) {
+    if (environment === "prod" && proxy.vmSize && /^Standard_B/.test(proxy.vmSize)) {
         collector.warnings.push(`${ns}:proxy.vmSize ${proxy.vmSize} is burstable: under sustained load it is throttled to its baseline (docs/performance.md has the sizing table)`);
     }
     if (proxy.idleTimeoutSeconds !== undefined && proxy.keepaliveIdleSeconds !== undefined && proxy.idleTimeoutSeconds <= proxy.keepaliveIdleSeconds) {

@@ -281,6 +281,14 @@ describe("proxy settings", () => {
         }
     });
 
+    it("instances: 1 to 3, one per availability zone", () => {
+        accepts("proxy", "instances", 1);
+        accepts("proxy", "instances", 3);
+        refuses("proxy", "instances", 0, ["securepg:proxy.instances must be from 1 to 3 (got 0)"]);
+        refuses("proxy", "instances", 4, ["securepg:proxy.instances must be from 1 to 3: one proxy per availability zone, so that Azure never patches or maintains two at once (got 4)"]);
+        refuses("proxy", "instances", 1.5, ["securepg:proxy.instances must be a whole number from 1 to 3 (got 1.5)"]);
+    });
+
     it("timeouts and keepalives at both limits", () => {
         for (const [field, min, max] of [
             ["idleTimeoutSeconds", 1, 604_800], ["connectTimeoutSeconds", 1, 60], ["resolverValidSeconds", 1, 300],

@@ -155,6 +155,19 @@ describe("the subnet plan", () => {
         ]);
     });
 
+    it("the proxy subnet has room for the frontend and two addresses per proxy (old and new during a rollout)", () => {
+        const network = (proxySubnet: string) => ({ "securepg:network": { proxySubnet } });
+        // A /29 has 3 usable addresses (Azure keeps five): one proxy; a /28 has 11: three.
+        assert.equal(parse({ ...network("10.40.1.0/29"), "securepg:proxy": { instances: 1 } }).proxy.instances, 1);
+        assert.deepEqual(problems({ ...network("10.40.1.0/29"), "securepg:proxy": { instances: 2 } }), [
+            "securepg:network.proxySubnet 10.40.1.0/29 has 3 usable addresses; 2 proxies need 5 (the load balancer's, and two per proxy while a new one replaces the old)",
+        ]);
+        assert.deepEqual(problems({ ...network("10.40.1.0/29") }, "prod"), [
+            "securepg:network.proxySubnet 10.40.1.0/29 has 3 usable addresses; 2 proxies need 5 (the load balancer's, and two per proxy while a new one replaces the old)",
+        ], "prod's default of two proxies");
+        assert.equal(parse({ ...network("10.40.1.0/28"), "securepg:proxy": { instances: 3 } }).proxy.instances, 3);
+    });
+
     it("the VPN pool may not overlap the VNet", () => {
         assert.deepEqual(problems({ "securepg:vpn": { clientAddressPool: "10.40.200.0/24" } }), [
             "securepg:vpn.clientAddressPool 10.40.200.0/24 overlaps the VNet addressSpace 10.40.0.0/16; VPN clients would be unroutable",
@@ -213,6 +226,20 @@ describe("warnings", () => {
         }
         for (const version of ["15", "18"]) {
             assert.deepEqual(warnings({ "securepg:database": { version } }), []);
+        }
+    });
+
+    it("prod proxies: one is a single point of failure, a burstable size is throttled under sustained load", () => {
+        const single = "securepg:proxy.instances is 1 on a prod stack: a zone outage or a failed proxy cuts every on-premises connection until it is back";
+        const burstable = (vmSize: string) => `securepg:proxy.vmSize ${vmSize} is burstable: under sustained load it is throttled to its baseline (docs/performance.md has the sizing table)`;
+        assert.deepEqual(warnings({ "securepg:proxy": { instances: 1 } }, "prod"), [single]);
+        assert.deepEqual(warnings({ "securepg:proxy": { instances: 2 } }, "prod"), []);
+        assert.deepEqual(warnings({ "securepg:proxy": { instances: 1 } }), [], "dev runs one proxy by default");
+        assert.deepEqual(warnings({ "securepg:proxy": { vmSize: "Standard_B2ats_v2" } }, "prod"), [burstable("Standard_B2ats_v2")]);
+        assert.deepEqual(warnings({ "securepg:proxy": { vmSize: "Standard_B4als_v2" } }, "prod"), [burstable("Standard_B4als_v2")]);
+        assert.deepEqual(warnings({ "securepg:proxy": { vmSize: "Standard_B2ats_v2" } }), [], "dev's default is burstable");
+        for (const vmSize of ["Standard_D2as_v5", "Standard_D2_Standard_B2s_v2", "Standard_DB2s"]) {
+            assert.deepEqual(warnings({ "securepg:proxy": { vmSize } }, "prod"), [], vmSize);
         }
     });
 
