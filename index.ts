@@ -4,6 +4,7 @@
  * wire the components, return the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import { PostgresServer } from "./components/database";
 import { Network } from "./components/network";
 import { ProxyTier } from "./components/proxyTier";
@@ -60,6 +61,7 @@ export = async () => {
     const vpn = new VpnGateway("vpn", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
+        entraTenantId: config.vpn.authentication === "certificate" ? undefined : config.vpn.entraTenantId ?? authorization.getClientConfigOutput().tenantId,
     });
 
     const proxy = new ProxyTier("proxy", {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
 import { pemToAzureCertData } from "../lib/certs";
+import { entraP2sSettings, p2sAuthTypes } from "../lib/entra";
 import { generationForNewGateway } from "../lib/lifecycle";
 import type { ResourceNames } from "../lib/naming";
 import type { VpnConfig } from "../stacks/types";
@@ -28,6 +29,8 @@ export interface VpnGatewayArgs {
     /** Used in certificate subjects, e.g. "securepg-dev". */
     readonly subjectPrefix: string;
     readonly tags: Record<string, string>;
+    /** The Entra tenant clients sign in with (vpn.entraTenantId, or the deploying identity's); read only when Entra is on. */
+    readonly entraTenantId?: pulumi.Input<string>;
 }
 
 /**
@@ -96,6 +99,9 @@ export class VpnGateway extends pulumi.ComponentResource {
             ...(args.publicIpZones ? { zones: args.publicIpZones } : {}),
         }, named);
 
+        const entra = vpn.authentication === "certificate"
+            ? undefined
+            : pulumi.output(args.entraTenantId).apply((tenant) => entraP2sSettings(tenant, vpn.entraAudience));
         const gateway = new network.VirtualNetworkGateway("vpn-gateway", {
             virtualNetworkGatewayName: names.vpnGateway, resourceGroupName, location, tags,
             gatewayType: "Vpn",
@@ -112,9 +118,10 @@ export class VpnGateway extends pulumi.ComponentResource {
             }],
             vpnClientConfiguration: {
                 vpnClientAddressPool: { addressPrefixes: [vpn.clientAddressPool.text] },
-                vpnClientProtocols: ["OpenVPN", "IkeV2"],
-                vpnAuthenticationTypes: ["Certificate"],
-                vpnClientRootCertificates: roots.map(({ rootName, cert }) => ({
+                ...p2sAuthTypes(vpn.authentication),
+                ...(entra ? { aadTenant: entra.aadTenant, aadIssuer: entra.aadIssuer, aadAudience: entra.aadAudience } : {}),
+                // The roots stay in the program in every mode, so that turning certificates back on reuses them.
+                vpnClientRootCertificates: vpn.authentication === "entra" ? [] : roots.map(({ rootName, cert }) => ({
                     name: rootName,
                     publicCertData: cert.certPem.apply(pemToAzureCertData),
                 })),

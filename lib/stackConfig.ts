@@ -70,6 +70,12 @@ export interface VpnConfig {
     /** Names of self-signed root CAs Azure trusts; the last one signs client certificates. */
     readonly rootCertificates: readonly string[];
     readonly clientCertificateValidityDays: number;
+    /** How VPN clients sign in: certificates, Microsoft Entra ID (OpenVPN, Windows and macOS), or both. */
+    readonly authentication: "certificate" | "entra" | "both";
+    /** The Entra tenant; unset: the deploying identity's. */
+    readonly entraTenantId: string | undefined;
+    /** The Entra app clients sign in to; unset: the Microsoft-registered Azure VPN Client. */
+    readonly entraAudience: string | undefined;
 }
 
 export interface ProxyConfig {

@@ -19,6 +19,8 @@ const shared = {
         clients: [],
         rootCertificates: ["root-1"],
         clientCertificateValidityDays: 365,
+        // Certificates until a stack chooses Entra: an existing gateway is not changed by an upgrade.
+        authentication: "certificate",
     },
     proxy: {
         port: 5432,

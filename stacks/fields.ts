@@ -7,6 +7,7 @@ import { nonPublicReason, parseAddressOrCidr, parseCidr, isRfc1918, contains, ty
 import { SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
+import { GUID } from "../lib/entra";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
     return z.string({ error: "must be a CIDR string like 10.40.0.0/16" }).transform((text, ctx) => {
@@ -141,6 +142,9 @@ export const vpnFields = {
     rootCertificates: uniqueList(name(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and -, at most 63"), "root certificate names")
         .refine((roots) => roots.length >= 1 && roots.length <= 20, { message: "must list 1 to 20 roots (Azure's limit is 20)" }),
     clientCertificateValidityDays: int(1, 3650),
+    authentication: z.enum(["certificate", "entra", "both"], { error: 'must be "certificate", "entra" or "both"' }),
+    entraTenantId: z.string({ error: "must be a tenant id (a GUID)" }).regex(GUID, "must be a tenant id (a GUID)"),
+    entraAudience: z.string({ error: "must be an app id (a GUID)" }).regex(GUID, "must be an app id (a GUID)"),
 };
 
 export const proxyFields = {

@@ -298,8 +298,13 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (environment === "prod" && protect === false) {
         collector.warnings.push(`${ns}:protect is false on a prod stack: \`pulumi destroy\` will delete the database`);
     }
-    if (Array.isArray(vpn.clients) && vpn.clients.length === 0) {
+    if (vpn.authentication === "entra" && Array.isArray(vpn.clients) && vpn.clients.length > 0) {
+        collector.add(`${ns}:vpn.clients`, `issues certificates the gateway would refuse: vpn.authentication is "entra"; use "both" to keep certificate clients (Linux has no Entra client)`);
+    } else if (vpn.authentication !== "entra" && Array.isArray(vpn.clients) && vpn.clients.length === 0) {
         collector.warnings.push(`${ns}:vpn.clients is empty: no VPN client certificate will be issued`);
+    }
+    if (vpn.authentication === "certificate" && (vpn.entraTenantId !== undefined || vpn.entraAudience !== undefined)) {
+        collector.warnings.push(`${ns}:vpn.entraTenantId and entraAudience are not used while vpn.authentication is "certificate"`);
     }
 
     const zones = zonePlan(location ?? "");

@@ -253,6 +253,28 @@ describe("VPN settings", () => {
     });
 });
 
+describe("VPN authentication settings", () => {
+    const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    it("authentication: certificate, entra or both", () => {
+        accepts("vpn", "authentication", "certificate");
+        accepts("vpn", "authentication", "both");
+        accepts("vpn", "authentication", "entra", { clients: [] });
+        for (const bad of ["Entra", "aad", "", 1]) {
+            refuses("vpn", "authentication", bad, ['securepg:vpn.authentication must be "certificate", "entra" or "both" (got ' + JSON.stringify(bad) + ")"]);
+        }
+    });
+
+    it("entraTenantId and entraAudience: GUIDs", () => {
+        accepts("vpn", "entraTenantId", TENANT, { authentication: "both" });
+        accepts("vpn", "entraAudience", TENANT.toUpperCase(), { authentication: "both" });
+        for (const bad of ["contoso.onmicrosoft.com", `${TENANT}/`, ""]) {
+            refuses("vpn", "entraTenantId", bad, [`securepg:vpn.entraTenantId must be a tenant id (a GUID) (got ${JSON.stringify(bad)})`], { authentication: "both" });
+            refuses("vpn", "entraAudience", bad, [`securepg:vpn.entraAudience must be an app id (a GUID) (got ${JSON.stringify(bad)})`], { authentication: "both" });
+        }
+        refuses("vpn", "entraTenantId", 5, ["securepg:vpn.entraTenantId must be a tenant id (a GUID) (got 5)"], { authentication: "both" });
+    });
+});
+
 describe("proxy settings", () => {
     it("vmSize, port, adminUsername and sshPublicKey", () => {
         accepts("proxy", "vmSize", "Standard_D2as_v5");

@@ -205,6 +205,33 @@ describe("access modes and the service endpoint", () => {
     });
 });
 
+describe("VPN authentication modes", () => {
+    const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    it("Entra alone issues no certificates: client names are refused, an empty list is expected", () => {
+        assert.deepEqual(problems({ "securepg:vpn": { authentication: "entra", clients: ["alice"] } }), [
+            'securepg:vpn.clients issues certificates the gateway would refuse: vpn.authentication is "entra"; use "both" to keep certificate clients (Linux has no Entra client)',
+        ]);
+        assert.deepEqual(parse({ "securepg:vpn": { authentication: "entra" } }).warnings, [], "no certificate is expected");
+        assert.deepEqual(parse({ "securepg:vpn": { authentication: "both", clients: ["alice"] } }).warnings, []);
+        assert.deepEqual(parse({ "securepg:vpn": { authentication: "both" } }).warnings, ["securepg:vpn.clients is empty: no VPN client certificate will be issued"]);
+    });
+
+    it("Entra settings without Entra are pointed out", () => {
+        const unused = 'securepg:vpn.entraTenantId and entraAudience are not used while vpn.authentication is "certificate"';
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], entraTenantId: TENANT } }).warnings, [unused]);
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], entraAudience: TENANT } }).warnings, [unused]);
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], authentication: "both", entraTenantId: TENANT } }).warnings, []);
+        const c = parse({ "securepg:vpn": { authentication: "entra", entraTenantId: TENANT } });
+        assert.deepEqual([c.vpn.authentication, c.vpn.entraTenantId, c.vpn.entraAudience], ["entra", TENANT, undefined]);
+    });
+
+    it("certificates by default, so an upgrade leaves an existing gateway as it is", () => {
+        assert.equal(parse({}).vpn.authentication, "certificate");
+        assert.equal(parse({}, "prod").vpn.authentication, "certificate");
+    });
+});
+
 describe("warnings", () => {
     const CLIENTS = "securepg:vpn.clients is empty: no VPN client certificate will be issued";
     const withClients = { "securepg:vpn": { clients: ["alice"] } };

@@ -181,6 +181,9 @@ export const mocks: pulumi.runtime.Mocks = {
             }
             return { name: args.inputs.serverName, ...liveServer };
         }
+        if (args.token === "azure-native:authorization:getClientConfig") {
+            return { clientId: "00000000-0000-0000-0000-0000000000c1", objectId: "00000000-0000-0000-0000-0000000000b1", subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: MOCK_TENANT_ID };
+        }
         return {};
     },
 };
@@ -199,6 +202,9 @@ function clearProjectModules(): void {
         }
     }
 }
+
+/** The tenant the mocks' deploying identity belongs to. */
+export const MOCK_TENANT_ID = "11111111-2222-3333-4444-555555555555";
 
 export interface RunOptions {
     readonly stack: string;
