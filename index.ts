@@ -61,7 +61,7 @@ export = async () => {
     const vpn = new VpnGateway("vpn", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
-        entraTenantId: config.vpn.authentication === "certificate" ? undefined : config.vpn.entraTenantId ?? authorization.getClientConfigOutput().tenantId,
+        entraTenantId: config.vpn.authentication === "certificate" ? undefined : config.entraTenantId ?? authorization.getClientConfigOutput().tenantId,
     });
 
     const proxy = new ProxyTier("proxy", {

@@ -29,7 +29,7 @@ export interface VpnGatewayArgs {
     /** Used in certificate subjects, e.g. "securepg-dev". */
     readonly subjectPrefix: string;
     readonly tags: Record<string, string>;
-    /** The Entra tenant clients sign in with (vpn.entraTenantId, or the deploying identity's); read only when Entra is on. */
+    /** The Entra tenant clients sign in with (securepg:entraTenantId, or the deploying identity's); read only when Entra is on. */
     readonly entraTenantId?: pulumi.Input<string>;
 }
 

@@ -72,8 +72,6 @@ export interface VpnConfig {
     readonly clientCertificateValidityDays: number;
     /** How VPN clients sign in: certificates, Microsoft Entra ID (OpenVPN, Windows and macOS), or both. */
     readonly authentication: "certificate" | "entra" | "both";
-    /** The Entra tenant; unset: the deploying identity's. */
-    readonly entraTenantId: string | undefined;
     /** The Entra app clients sign in to; unset: the Microsoft-registered Azure VPN Client. */
     readonly entraAudience: string | undefined;
 }
@@ -106,6 +104,8 @@ export interface StackConfig {
     readonly zones: ZonePlan;
     /** Pulumi `protect` on stateful resources (resource group, server, databases, DNS zone). */
     readonly protect: boolean;
+    /** The Microsoft Entra tenant for VPN sign-in and the database's Entra authentication; unset: the deploying identity's. */
+    readonly entraTenantId: string | undefined;
     readonly network: NetworkConfig;
     readonly database: DatabaseConfig;
     readonly vpn: VpnConfig;

@@ -143,7 +143,6 @@ export const vpnFields = {
         .refine((roots) => roots.length >= 1 && roots.length <= 20, { message: "must list 1 to 20 roots (Azure's limit is 20)" }),
     clientCertificateValidityDays: int(1, 3650),
     authentication: z.enum(["certificate", "entra", "both"], { error: 'must be "certificate", "entra" or "both"' }),
-    entraTenantId: z.string({ error: "must be a tenant id (a GUID)" }).regex(GUID, "must be a tenant id (a GUID)"),
     entraAudience: z.string({ error: "must be an app id (a GUID)" }).regex(GUID, "must be an app id (a GUID)"),
 };
 
@@ -167,6 +166,7 @@ export const topLevelFields = {
     location: z.string({ error: "must be an Azure region name" }).regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name like westeurope (lowercase, no spaces)"),
     environment: z.enum(["dev", "prod"], { error: 'must be "dev" or "prod"' }),
     protect: bool,
+    entraTenantId: z.string({ error: "must be a tenant id (a GUID)" }).regex(GUID, "must be a tenant id (a GUID)"),
 };
 
 export type FieldSchemas = Record<string, z.ZodType>;

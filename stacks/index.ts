@@ -19,7 +19,7 @@ export * from "./types";
 export const PROJECT_NAMESPACE = "securepg";
 const SECTIONS = { network: networkFields, database: databaseFields, vpn: vpnFields, proxy: proxyFields } as const;
 type SectionName = keyof typeof SECTIONS;
-const TOP_LEVEL_KEYS = ["environment", "protect"] as const;
+const TOP_LEVEL_KEYS = ["environment", "protect", "entraTenantId"] as const;
 export const KNOWN_KEYS = [...Object.keys(SECTIONS), ...TOP_LEVEL_KEYS].map((k) => `${PROJECT_NAMESPACE}:${k}`);
 
 export interface ConfigProblem {
@@ -214,6 +214,8 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     const protect = explicitProtect === undefined
         ? defaults.protect
         : collector.check(`${ns}:protect`, topLevelFields.protect, parseScalar(explicitProtect));
+    const explicitTenant = values[`${ns}:entraTenantId`];
+    const entraTenantId = explicitTenant === undefined ? undefined : collector.check(`${ns}:entraTenantId`, topLevelFields.entraTenantId, explicitTenant);
 
     const given = {} as Required<RawSections>;
     const parsed = {} as Record<SectionName, Record<string, unknown>>;
@@ -303,8 +305,8 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     } else if (vpn.authentication !== "entra" && Array.isArray(vpn.clients) && vpn.clients.length === 0) {
         collector.warnings.push(`${ns}:vpn.clients is empty: no VPN client certificate will be issued`);
     }
-    if (vpn.authentication === "certificate" && (vpn.entraTenantId !== undefined || vpn.entraAudience !== undefined)) {
-        collector.warnings.push(`${ns}:vpn.entraTenantId and entraAudience are not used while vpn.authentication is "certificate"`);
+    if (vpn.authentication === "certificate" && vpn.entraAudience !== undefined) {
+        collector.warnings.push(`${ns}:vpn.entraAudience is not used while vpn.authentication is "certificate"`);
     }
 
     const zones = zonePlan(location ?? "");
@@ -339,6 +341,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         location: location!,
         zones,
         protect: protect!,
+        entraTenantId,
         network: net as NetworkConfig,
         database,
         vpn: vpn as VpnConfig,

@@ -264,14 +264,12 @@ describe("VPN authentication settings", () => {
         }
     });
 
-    it("entraTenantId and entraAudience: GUIDs", () => {
-        accepts("vpn", "entraTenantId", TENANT, { authentication: "both" });
+    it("entraAudience: a GUID", () => {
         accepts("vpn", "entraAudience", TENANT.toUpperCase(), { authentication: "both" });
         for (const bad of ["contoso.onmicrosoft.com", `${TENANT}/`, ""]) {
-            refuses("vpn", "entraTenantId", bad, [`securepg:vpn.entraTenantId must be a tenant id (a GUID) (got ${JSON.stringify(bad)})`], { authentication: "both" });
             refuses("vpn", "entraAudience", bad, [`securepg:vpn.entraAudience must be an app id (a GUID) (got ${JSON.stringify(bad)})`], { authentication: "both" });
         }
-        refuses("vpn", "entraTenantId", 5, ["securepg:vpn.entraTenantId must be a tenant id (a GUID) (got 5)"], { authentication: "both" });
+        refuses("vpn", "entraAudience", 5, ["securepg:vpn.entraAudience must be an app id (a GUID) (got 5)"], { authentication: "both" });
     });
 });
 

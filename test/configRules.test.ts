@@ -62,7 +62,7 @@ describe("reading the engine's values", () => {
 
     it("unknown keys and settings are refused with the known ones; other namespaces are not ours", () => {
         assert.deepEqual(problems({ "securepg:databse": {} }), [
-            "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:environment, securepg:protect)",
+            "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:environment, securepg:protect, securepg:entraTenantId)",
         ]);
         assert.deepEqual(problems({ "securepg:proxy": { vmsize: "x" } }), [
             "securepg:proxy.vmsize is not a known setting (known: instances, vmSize, port, adminUsername, sshPublicKey, idleTimeoutSeconds, connectTimeoutSeconds, " +
@@ -217,13 +217,15 @@ describe("VPN authentication modes", () => {
         assert.deepEqual(parse({ "securepg:vpn": { authentication: "both" } }).warnings, ["securepg:vpn.clients is empty: no VPN client certificate will be issued"]);
     });
 
-    it("Entra settings without Entra are pointed out", () => {
-        const unused = 'securepg:vpn.entraTenantId and entraAudience are not used while vpn.authentication is "certificate"';
-        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], entraTenantId: TENANT } }).warnings, [unused]);
+    it("an Entra audience without Entra is pointed out; the tenant is the whole stack's", () => {
+        const unused = 'securepg:vpn.entraAudience is not used while vpn.authentication is "certificate"';
         assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], entraAudience: TENANT } }).warnings, [unused]);
-        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], authentication: "both", entraTenantId: TENANT } }).warnings, []);
-        const c = parse({ "securepg:vpn": { authentication: "entra", entraTenantId: TENANT } });
-        assert.deepEqual([c.vpn.authentication, c.vpn.entraTenantId, c.vpn.entraAudience], ["entra", TENANT, undefined]);
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], authentication: "both", entraAudience: TENANT } }).warnings, []);
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"] }, "securepg:entraTenantId": TENANT }).warnings, []);
+        const c = parse({ "securepg:vpn": { authentication: "entra" }, "securepg:entraTenantId": TENANT });
+        assert.deepEqual([c.vpn.authentication, c.entraTenantId, c.vpn.entraAudience], ["entra", TENANT, undefined]);
+        assert.equal(parse({}).entraTenantId, undefined);
+        assert.deepEqual(problems({ "securepg:entraTenantId": "contoso.onmicrosoft.com" }), ['securepg:entraTenantId must be a tenant id (a GUID) (got "contoso.onmicrosoft.com")']);
     });
 
     it("certificates by default, so an upgrade leaves an existing gateway as it is", () => {

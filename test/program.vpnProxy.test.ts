@@ -201,8 +201,8 @@ describe("VPN and proxy variants", () => {
     });
 
     it("P2S authentication: certificates by default, Entra over OpenVPN in the deploying identity's tenant or the configured one", async () => {
-        const gatewayOf = async (vpn: Record<string, unknown>) => {
-            const run = await runProgram({ stack: "dev", config: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify(vpn) } });
+        const gatewayOf = async (vpn: Record<string, unknown>, extra: Record<string, string> = {}) => {
+            const run = await runProgram({ stack: "dev", config: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify(vpn), ...extra } });
             assert.equal(run.error, undefined, run.error?.message);
             return { client: one(run, T.gateway).inputs.vpnClientConfiguration, asked: run.invokes.filter((i) => i.token === "azure-native:authorization:getClientConfig").length };
         };
@@ -220,7 +220,7 @@ describe("VPN and proxy variants", () => {
         assert.equal(entra.asked, 1);
 
         const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-        const both = await gatewayOf({ authentication: "both", clients: ["a"], entraTenantId: tenant, entraAudience: "41b23e61-6c1e-4545-b367-cd054e0ed4b4" });
+        const both = await gatewayOf({ authentication: "both", clients: ["a"], entraAudience: "41b23e61-6c1e-4545-b367-cd054e0ed4b4" }, { "securepg:entraTenantId": tenant });
         assert.deepEqual(both.client.vpnAuthenticationTypes, ["Certificate", "AAD"]);
         assert.equal(both.client.aadIssuer, `https://sts.windows.net/${tenant}/`);
         assert.equal(both.client.aadAudience, "41b23e61-6c1e-4545-b367-cd054e0ed4b4");
