@@ -43,7 +43,7 @@ test("the proxy tier behind a load balancer: spread, failure, rolling replacemen
 
     const lab = new Lab(addressesFor(proxy));
     t.after(() => lab.cleanup());
-    lab.buildBalancedNetwork(frontend, subnet.prefixLength, slots);
+    lab.buildBalancedNetwork(frontend, subnet, slots);
     const certs = lab.makeCertificates(proxy.serverFqdn);
     await lab.initPostgres(certs, { login: proxy.adminLogin, password: proxy.adminPassword, database: proxy.databaseName, tlsMinVersion: proxy.tlsMinVersion });
     const primary = await lab.startPostgres(lab.addresses.databases[0]);
