@@ -4,7 +4,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
 import { proxyInstanceNames, type ResourceNames } from "../lib/naming";
 import {
-    LOAD_BALANCER_IDLE_TIMEOUT_MINUTES, PROXY_PROBE, loadBalancerChildId, loadBalancerParts, planProxyTier, proxyGeneration,
+    AVAILABILITY_ZONES, LOAD_BALANCER_IDLE_TIMEOUT_MINUTES, PROXY_PROBE, loadBalancerChildId, loadBalancerParts, planProxyTier, proxyGeneration,
 } from "../lib/proxyTier";
 import { proxyUserData } from "../lib/proxyUserData";
 import type { StackConfig } from "../stacks/types";
@@ -76,7 +76,7 @@ export class ProxyTier extends pulumi.ComponentResource {
                 privateIPAddress: plan.frontendAddress,
                 privateIPAddressVersion: "IPv4",
                 // Zone-redundant: the frontend survives the loss of any one zone.
-                ...(config.zones.regionHasZones ? { zones: ["1", "2", "3"] } : {}),
+                ...(config.zones.regionHasZones ? { zones: [...AVAILABILITY_ZONES] } : {}),
             }],
             // Inline: membership is set on each NIC; a standalone pool resource would fight it.
             backendAddressPools: [{ name: parts.backendPool }],

@@ -112,7 +112,21 @@ export function nonPublicReason(block: Ipv4Cidr): string | undefined {
     return hit ? `${hit.label} range ${hit.block.text}` : undefined;
 }
 
-/** Azure reserves the first four addresses of every subnet; the fifth is the first a NIC can hold. */
+/** Azure reserves the first four addresses of every subnet (network, gateway, two for DNS) and the last (broadcast). */
+const AZURE_RESERVED_LOW = 4;
+const AZURE_RESERVED_HIGH = 1;
+
+/** The fifth address of a subnet: the first a NIC can hold. */
 export function firstUsableAzureAddress(subnet: Ipv4Cidr): string {
-    return intToIpv4(subnet.first + 4);
+    return intToIpv4(subnet.first + AZURE_RESERVED_LOW);
+}
+
+/** The address before the subnet's last: the highest a NIC or a load balancer frontend can hold. */
+export function lastUsableAzureAddress(subnet: Ipv4Cidr): string {
+    return intToIpv4(subnet.last - AZURE_RESERVED_HIGH);
+}
+
+/** How many addresses of an Azure subnet NICs and frontends can hold (none in a block too small for the reserved five). */
+export function usableAzureAddresses(subnet: Ipv4Cidr): number {
+    return Math.max(0, subnet.last - subnet.first + 1 - AZURE_RESERVED_LOW - AZURE_RESERVED_HIGH);
 }

@@ -9,16 +9,13 @@
  * new VM fails `pulumi up` when it never does, before any old proxy is deleted.
  */
 import { createHash } from "node:crypto";
-import { intToIpv4, type Ipv4Cidr } from "./cidr";
+import { lastUsableAzureAddress, usableAzureAddresses, type Ipv4Cidr } from "./cidr";
 
 /** One proxy per availability zone at most: Azure patches and maintains zones one at a time. */
 export const MAX_PROXY_INSTANCES = 3;
 
 /** Azure's zones, in the order proxies take them. */
 export const AVAILABILITY_ZONES = ["1", "2", "3"] as const;
-
-/** Azure keeps the first four addresses of a subnet and its last one. */
-const AZURE_RESERVED_LOW = 4;
 
 /**
  * The load balancer probe: a TCP handshake on the proxy port, every 5 s (Azure's minimum), and
@@ -55,11 +52,6 @@ export interface ProxyTierInput {
     readonly proxySubnet: Ipv4Cidr;
 }
 
-/** Usable addresses of an Azure subnet (Azure reserves the first four and the last). */
-export function usableAzureAddresses(subnet: Ipv4Cidr): number {
-    return Math.max(0, subnet.last - subnet.first + 1 - AZURE_RESERVED_LOW - 1);
-}
-
 /**
  * Addresses a tier needs in its subnet: the frontend, and during a rollout every proxy twice (the
  * old VM keeps its address until the new one serves).
@@ -68,21 +60,29 @@ export function addressesNeeded(instances: number): number {
     return 1 + 2 * instances;
 }
 
+/** Why `subnet` has no room for `instances` proxies, or undefined when it has. */
+export function proxySubnetShortfall(subnet: Ipv4Cidr, instances: number): string | undefined {
+    const usable = usableAzureAddresses(subnet);
+    const needed = addressesNeeded(instances);
+    return usable < needed ? `${subnet.text} has ${usable} usable addresses; ${instances} proxies need ${needed}` : undefined;
+}
+
 /**
  * The frontend takes the subnet's last usable address: the proxies' NICs get theirs dynamically
  * from the low end, so the two never collide, and a stack that had a single VM at the first usable
  * address keeps it serving while the tier is built.
  */
 export function frontendAddress(subnet: Ipv4Cidr): string {
-    return intToIpv4(subnet.last - 1);
+    return lastUsableAzureAddress(subnet);
 }
 
 export function planProxyTier(input: ProxyTierInput): ProxyTierPlan {
     if (!Number.isInteger(input.instances) || input.instances < 1 || input.instances > MAX_PROXY_INSTANCES) {
         throw new Error(`proxy tier: instances must be 1 to ${MAX_PROXY_INSTANCES}, got ${input.instances}`);
     }
-    if (usableAzureAddresses(input.proxySubnet) < addressesNeeded(input.instances)) {
-        throw new Error(`proxy tier: ${input.proxySubnet.text} has ${usableAzureAddresses(input.proxySubnet)} usable addresses; ${input.instances} proxies need ${addressesNeeded(input.instances)}`);
+    const shortfall = proxySubnetShortfall(input.proxySubnet, input.instances);
+    if (shortfall) {
+        throw new Error(`proxy tier: ${shortfall}`);
     }
     return {
         frontendAddress: frontendAddress(input.proxySubnet),

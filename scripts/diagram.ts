@@ -61,8 +61,10 @@ export function renderDiagram(run: ProgramRun, stack: string): string {
             lines.push(`    ${nodeId(vm)} == "TCP 5432, TLS end to end" ==> ${nodeId(server)}`);
         }
     }
-    for (const vm of nat ? vms : []) {
-        lines.push(`    ${nodeId(vm)} -. "outbound (apt)" .-> ${nodeId(nat!)}`);
+    if (nat) {
+        for (const vm of vms) {
+            lines.push(`    ${nodeId(vm)} -. "outbound (apt)" .-> ${nodeId(nat)}`);
+        }
     }
     return [
         `# Architecture of stack \`${stack}\``,

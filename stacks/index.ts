@@ -7,7 +7,7 @@ import { contains, nthSubnet, overlaps, type Ipv4Cidr } from "../lib/cidr";
 import { privateZoneConflict, resourceNames, slug } from "../lib/naming";
 import { FLEXIBLE_SERVER_SKU_FAMILY } from "../lib/azureRules";
 import { closestRegions, REGION_LIST_SOURCE, regionZones, zonePlan } from "../lib/regions";
-import { addressesNeeded, usableAzureAddresses } from "../lib/proxyTier";
+import { proxySubnetShortfall } from "../lib/proxyTier";
 import { ENVIRONMENT_DEFAULTS, type RawSections } from "./defaults";
 import { databaseFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
 import type {
@@ -279,9 +279,9 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (proxy.vmSize && /^Standard_B\d+(ls|s|ms|m)$/i.test(proxy.vmSize)) {
         collector.warnings.push(`${ns}:proxy.vmSize ${proxy.vmSize} is B-series v1, announced for retirement; prefer Standard_B2ats_v2`);
     }
-    if (proxy.instances !== undefined && net.proxySubnet && usableAzureAddresses(net.proxySubnet) < addressesNeeded(proxy.instances)) {
-        collector.add(`${ns}:network.proxySubnet`, `${net.proxySubnet.text} has ${usableAzureAddresses(net.proxySubnet)} usable addresses; ` +
-            `${proxy.instances} proxies need ${addressesNeeded(proxy.instances)} (the load balancer's, and two per proxy while a new one replaces the old)`);
+    const shortfall = proxy.instances !== undefined && net.proxySubnet ? proxySubnetShortfall(net.proxySubnet, proxy.instances) : undefined;
+    if (shortfall) {
+        collector.add(`${ns}:network.proxySubnet`, `${shortfall} (the load balancer's, and two per proxy while a new one replaces the old)`);
     }
     if (environment === "prod" && proxy.instances === 1) {
         collector.warnings.push(`${ns}:proxy.instances is 1 on a prod stack: a zone outage or a failed proxy cuts every on-premises connection until it is back`);

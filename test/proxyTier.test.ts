@@ -2,10 +2,10 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { ipv4ToInt, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { ipv4ToInt, parseCidr, usableAzureAddresses, type Ipv4Cidr } from "../lib/cidr";
 import {
     addressesNeeded, AVAILABILITY_ZONES, frontendAddress, GENERATION_NAME, loadBalancerChildId, loadBalancerParts,
-    MAX_PROXY_INSTANCES, planProxyTier, proxyGeneration, usableAzureAddresses, type ProxyGenerationInput,
+    MAX_PROXY_INSTANCES, planProxyTier, proxyGeneration, type ProxyGenerationInput,
 } from "../lib/proxyTier";
 
 const cidr = (text: string): Ipv4Cidr => {

@@ -43,7 +43,7 @@ test("the proxy tier behind a load balancer: spread, failure, rolling replacemen
 
     const lab = new Lab(addressesFor(proxy));
     t.after(() => lab.cleanup());
-    lab.buildBalancedNetwork(frontend, subnet.prefixLength, slots);
+    lab.buildBalancedNetwork(frontend, subnet, slots);
     const certs = lab.makeCertificates(proxy.serverFqdn);
     await lab.initPostgres(certs, { login: proxy.adminLogin, password: proxy.adminPassword, database: proxy.databaseName, tlsMinVersion: proxy.tlsMinVersion });
     const primary = await lab.startPostgres(lab.addresses.databases[0]);
@@ -82,10 +82,15 @@ test("the proxy tier behind a load balancer: spread, failure, rolling replacemen
     lab.startIn("lb", "load-balancer", process.execPath, [path.join(__dirname, "loadBalancer.mjs"), lbConfig]);
     await waitForPool([first, second], 4 * PROXY_PROBE.intervalSeconds);
 
-    await t.test("new connections spread over both proxies, and each logs the VPN client's own address", () => {
+    await t.test("new connections spread over both proxies, and each logs the VPN client's own address", async () => {
         for (let i = 0; i < 24; i++) {
             const result = psql(lab, "cli", conninfo, "select 1");
             assert.equal(result.status, 0, result.stderr);
+        }
+        // nginx logs a session once both its sides have closed, which can be just after psql exits.
+        const logged = () => clientLines("prx").length + clientLines("prx2").length;
+        for (const deadline = Date.now() + 3000; logged() < 24 && Date.now() < deadline;) {
+            await sleep(100);
         }
         assert.ok(clientLines("prx").length >= 1 && clientLines("prx2").length >= 1,
             `24 connections: ${clientLines("prx").length} through ${first}, ${clientLines("prx2").length} through ${second}`);

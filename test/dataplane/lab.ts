@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { intToIpv4, ipv4ToInt, type Ipv4Cidr } from "../../lib/cidr";
+import { intToIpv4, type Ipv4Cidr } from "../../lib/cidr";
 import { AZURE_DNS_RESOLVER } from "../../lib/nginx";
 import { hardOpenFileLimit, hasCommand } from "../harness/tools";
 
@@ -58,12 +58,6 @@ export function run(command: string, args: string[], options: { check?: boolean;
         throw new Error(`${command} ${args.join(" ")} exited ${out.status}: ${out.stderr}${out.stdout}`);
     }
     return out;
-}
-
-/** The block of `prefixLength` around `address`, e.g. 10.40.1.4 and 24 → 10.40.1.0/24. */
-function intToIpv4CidrOf(address: string, prefixLength: number): string {
-    const mask = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
-    return `${intToIpv4((ipv4ToInt(address) & mask) >>> 0)}/${prefixLength}`;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -268,7 +262,7 @@ export class Lab {
      * proxies, the load balancer and the database subnet share one bridge, Azure's flat VNet; the
      * proxies route everything else (VPN pool, Azure DNS) through the load balancer's namespace.
      */
-    buildBalancedNetwork(frontend: string, proxySubnetPrefixLength: number, proxies: ReadonlyArray<{ role: Role; address: string }>): void {
+    buildBalancedNetwork(frontend: string, proxySubnet: Ipv4Cidr, proxies: ReadonlyArray<{ role: Role; address: string }>): void {
         sweepAbandonedNamespaces();
         const a = this.addresses;
         this.addNamespaces(["cli", "out", "lb", "db", ...proxies.map((p) => p.role)]);
@@ -290,19 +284,19 @@ export class Lab {
         lb("link", "set", "vout", "up");
         up("out", `${a.outsider}/24`, [["default", "via", "192.168.77.1"]]);
         lb("link", "add", "vnet", "type", "bridge");
-        lb("addr", "add", `${frontend}/${proxySubnetPrefixLength}`, "dev", "vnet");
+        lb("addr", "add", `${frontend}/${proxySubnet.prefixLength}`, "dev", "vnet");
         lb("link", "set", "vnet", "up");
         const dbPrefix = a.databaseSubnet.split("/")[1];
         for (const [i, proxy] of proxies.entries()) {
             veth(proxy.role, `vp${i}`);
             lb("link", "set", `vp${i}`, "master", "vnet");
             lb("link", "set", `vp${i}`, "up");
-            up(proxy.role, `${proxy.address}/${proxySubnetPrefixLength}`, [["default", "via", frontend], [a.databaseSubnet, "dev", "eth0"]]);
+            up(proxy.role, `${proxy.address}/${proxySubnet.prefixLength}`, [["default", "via", frontend], [a.databaseSubnet, "dev", "eth0"]]);
         }
         veth("db", "vdb");
         lb("link", "set", "vdb", "master", "vnet");
         lb("link", "set", "vdb", "up");
-        up("db", `${a.databases[0]}/${dbPrefix}`, [[intToIpv4CidrOf(proxies[0].address, proxySubnetPrefixLength), "dev", "eth0"]]);
+        up("db", `${a.databases[0]}/${dbPrefix}`, [[proxySubnet.text, "dev", "eth0"]]);
         this.exec("db", "ip", ["addr", "add", `${a.databases[1]}/${dbPrefix}`, "dev", "eth0"]);
         // Azure's platform address (DNS, and the source of health probes) lives in the load balancer's namespace.
         this.exec("lb", "ip", ["addr", "add", `${AZURE_DNS_RESOLVER}/32`, "dev", "lo"]);

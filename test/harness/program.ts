@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT_NAME, PROJECT_ROOT } from "./stackFiles";
+import { firstUsableAzureAddress, intToIpv4, ipv4ToInt, lastUsableAzureAddress, parseCidr } from "../../lib/cidr";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -97,11 +98,13 @@ function nextFreeAddress(subnetId: unknown): string | undefined {
     if (!prefix) {
         return undefined;
     }
-    const [base] = prefix.split("/");
-    const octets = base.split(".").map(Number);
+    const block = parseCidr(prefix);
+    if (typeof block === "string") {
+        return undefined;
+    }
     const taken = subnetAddresses.get(subnet) ?? new Set<string>();
-    for (let host = octets[3] + 4; host < 255; host++) {
-        const address = [octets[0], octets[1], octets[2], host].join(".");
+    for (let n = ipv4ToInt(firstUsableAzureAddress(block)); n <= ipv4ToInt(lastUsableAzureAddress(block)); n++) {
+        const address = intToIpv4(n);
         if (!taken.has(address)) {
             taken.add(address);
             subnetAddresses.set(subnet, taken);
