@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
+import { DIAGNOSTIC_SETTING_NAME, GATEWAY_LOG_CATEGORIES } from "../lib/audit";
 import { pemToAzureCertData } from "../lib/certs";
 import { entraP2sSettings, p2sAuthTypes } from "../lib/entra";
 import { generationForNewGateway } from "../lib/lifecycle";
@@ -31,6 +33,8 @@ export interface VpnGatewayArgs {
     readonly tags: Record<string, string>;
     /** The Entra tenant clients sign in with (securepg:entraTenantId, or the deploying identity's); read only when Entra is on. */
     readonly entraTenantId?: pulumi.Input<string>;
+    /** Sends the gateway's P2S, tunnel, route, IKE and gateway logs and its metrics to this Log Analytics workspace. */
+    readonly workspaceId?: pulumi.Input<string>;
 }
 
 /**
@@ -39,6 +43,8 @@ export interface VpnGatewayArgs {
  */
 export class VpnGateway extends pulumi.ComponentResource {
     public readonly publicIp: pulumi.Output<string>;
+    /** The gateway's Azure resource id (alerts scope). */
+    public readonly gatewayId: pulumi.Output<string>;
     /** PEM of every root CA Azure trusts, by name. */
     public readonly rootCertificatePems: pulumi.Output<Record<string, string>>;
     /** The root that signs client certificates (the last in the list). */
@@ -135,6 +141,16 @@ export class VpnGateway extends pulumi.ComponentResource {
             customTimeouts: { create: "75m", update: "75m", delete: "75m" },
         });
 
+        if (args.workspaceId !== undefined) {
+            new monitor.DiagnosticSetting("gateway-diagnostics", {
+                resourceUri: gateway.id, name: DIAGNOSTIC_SETTING_NAME, workspaceId: args.workspaceId,
+                // No destination type: a gateway's logs have no resource-specific tables, only AzureDiagnostics.
+                logs: GATEWAY_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+                metrics: [{ category: "AllMetrics", enabled: true }],
+            }, { ...named });
+        }
+        this.gatewayId = gateway.id;
+
         // A Static IP has its address from creation on; exported once the gateway exists.
         this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
         this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
@@ -148,6 +164,7 @@ export class VpnGateway extends pulumi.ComponentResource {
         )).apply((entries) => Object.fromEntries(entries)));
         this.registerOutputs({
             publicIp: this.publicIp,
+            gatewayId: this.gatewayId,
             rootCertificatePems: this.rootCertificatePems,
             activeRootCertificatePem: this.activeRootCertificatePem,
             clientCredentials: this.clientCredentials,

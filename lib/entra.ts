@@ -58,3 +58,88 @@ export function entraP2sSettings(tenantId: string | undefined, audience: string 
         aadAudience: audience,
     };
 }
+
+/**
+ * Microsoft Entra ID for the PostgreSQL Flexible Server (learn.microsoft.com/azure/postgresql/security/
+ * security-entra-configure and security-entra-concepts).
+ */
+
+/** Who administers the server through Entra ID: its object id, and the name it signs in with. */
+export interface EntraAdmin {
+    /** The Entra object id: Azure names the administrator resource after it. */
+    readonly objectId: string;
+    /** A group's display name (exact, case-sensitive), a user's UPN, or a service principal's display name. */
+    readonly principalName: string;
+    /**
+     * The Flexible Server API spells these in PascalCase. azure-native's `PrincipalType` enum is the
+     * Cosmos DB for PostgreSQL one ("group", "user"), which this API does not document.
+     */
+    readonly principalType: "Group" | "User" | "ServicePrincipal";
+}
+
+/** What the deployed server was left with, as its stack output `databaseAuthentication` records it. */
+export interface DeployedDatabaseAuth {
+    readonly passwordAuth: boolean;
+    readonly entraAdminObjectId: string | null;
+}
+
+export interface DatabaseAuthChoice {
+    readonly passwordAuth: boolean;
+    readonly entra: boolean;
+    /** Why passwordAuth has this value, for the docs and the plan output. */
+    readonly reason: "configured" | "deployed" | "existing server" | "new prod stack with an Entra admin" | "default";
+}
+
+/**
+ * Whether the server keeps password authentication. An explicit setting wins. Otherwise a deployed
+ * server keeps what it has (every server before this setting had passwords), so an upgrade never
+ * locks an application out; a new prod stack with an Entra admin starts passwordless.
+ */
+export function chooseDatabaseAuth(input: {
+    readonly configured: boolean | undefined;
+    readonly entraAdmin: EntraAdmin | undefined;
+    readonly environment: "dev" | "prod";
+    /** The previous deployment's record, if it left one. */
+    readonly deployed: DeployedDatabaseAuth | undefined;
+    /** A server was deployed before (recorded or not). */
+    readonly serverDeployed: boolean;
+}): DatabaseAuthChoice {
+    const entra = input.entraAdmin !== undefined;
+    if (input.configured !== undefined) {
+        return { passwordAuth: input.configured, entra, reason: "configured" };
+    }
+    if (input.deployed !== undefined) {
+        return { passwordAuth: input.deployed.passwordAuth, entra, reason: "deployed" };
+    }
+    if (input.serverDeployed) {
+        return { passwordAuth: true, entra, reason: "existing server" };
+    }
+    if (input.environment === "prod" && entra) {
+        return { passwordAuth: false, entra, reason: "new prod stack with an Entra admin" };
+    }
+    return { passwordAuth: true, entra, reason: "default" };
+}
+
+/**
+ * The server's `authConfig`. The tenant goes only with Entra on: the SDK would otherwise send "", and
+ * azurerm documents that the tenant must not be given while Entra is off.
+ */
+export function databaseAuthConfig<T>(choice: Pick<DatabaseAuthChoice, "passwordAuth" | "entra">, tenantId: T):
+    { activeDirectoryAuth: "Enabled" | "Disabled"; passwordAuth: "Enabled" | "Disabled"; tenantId?: T } {
+    return {
+        activeDirectoryAuth: choice.entra ? "Enabled" : "Disabled",
+        passwordAuth: choice.passwordAuth ? "Enabled" : "Disabled",
+        ...(choice.entra ? { tenantId } : {}),
+    };
+}
+
+/** The resource Azure's token must be issued for (`az account get-access-token --resource-type oss-rdbms`). */
+export const OSS_RDBMS_RESOURCE = "https://ossrdbms-aad.database.windows.net";
+
+/**
+ * A shell line that signs in with the caller's Entra token. psql reads the token from PGPASSWORD:
+ * it is longer than a prompt accepts, and valid for 5 to 60 minutes, checked only at sign-in.
+ */
+export function entraPsqlCommand(connectionString: string): string {
+    return `PGPASSWORD="$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)" psql "${connectionString.replace(/(["\\$`])/g, "\\$1")}"`;
+}

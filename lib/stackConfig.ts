@@ -1,5 +1,6 @@
 /** The validated, fully defaulted configuration of one stack. Every component reads only this. */
 import type { Ipv4Cidr } from "./cidr";
+import type { EntraAdmin } from "./entra";
 import type { ZonePlan } from "./regions";
 
 export type Environment = "dev" | "prod";
@@ -45,6 +46,10 @@ interface DatabaseCommon {
     readonly allowReplace: boolean;
     /** An Azure CanNotDelete lock on the server (inherited by its firewall rules and databases). */
     readonly deleteLock: boolean;
+    /** The server's Microsoft Entra administrator (a group, preferably); set: Entra authentication is on. */
+    readonly entraAdmin: EntraAdmin | undefined;
+    /** Password authentication; unset: what the deployed server has, or see `chooseDatabaseAuth`. */
+    readonly passwordAuth: boolean | undefined;
 }
 
 /** Private access: VNet-integrated server, no public endpoint, no firewall rules. */
@@ -95,6 +100,17 @@ export interface ProxyConfig {
     readonly keepaliveProbes: number;
 }
 
+export interface MonitoringConfig {
+    /** The audit trail: server and gateway diagnostic settings, and the proxies' logs through the Azure Monitor Agent. */
+    readonly diagnostics: boolean;
+    /** An existing Log Analytics workspace's resource id; unset: the stack creates its own. */
+    readonly workspaceId: string | undefined;
+    /** Days of retention: the created workspace's, or in an existing one, securepg's own table's. */
+    readonly retentionInDays: number;
+    /** Where alerts are emailed (an action group); empty: alerts fire without notifying anyone. */
+    readonly alertEmails: readonly string[];
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -110,6 +126,7 @@ export interface StackConfig {
     readonly database: DatabaseConfig;
     readonly vpn: VpnConfig;
     readonly proxy: ProxyConfig;
+    readonly monitoring: MonitoringConfig;
     /** Non-fatal findings (retiring SKUs, extended-support versions, ...), shown as warnings. */
     readonly warnings: readonly string[];
 }

@@ -125,6 +125,14 @@ export const databaseFields = {
     passwordRotation: int(1, 1_000_000),
     allowReplace: bool,
     deleteLock: bool,
+    entraAdmin: z.object({
+        objectId: z.string({ error: "must be the Entra object id (a GUID)" }).regex(GUID, "must be the Entra object id (a GUID)"),
+        // Azure matches tokens to the role by object id; the name is what people sign in as.
+        principalName: z.string({ error: "must be the group's display name, a user's UPN or an app's display name" })
+            .min(1, "must not be empty").max(128, "must be at most 128 characters"),
+        principalType: z.enum(["Group", "User", "ServicePrincipal"], { error: 'must be "Group", "User" or "ServicePrincipal"' }).default("Group"),
+    }, { error: "must be an object { objectId, principalName, principalType }" }).strict(),
+    passwordAuth: bool,
 };
 
 export const vpnFields = {
@@ -160,6 +168,18 @@ export const proxyFields = {
     keepaliveIdleSeconds: int(1, 239, "must be below 240 s, the idle time after which Azure drops a TCP flow"),
     keepaliveIntervalSeconds: int(1, 120),
     keepaliveProbes: int(1, 20),
+};
+
+/** A Log Analytics workspace's resource id; Azure returns its segments in varying case. */
+export const WORKSPACE_ID = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.OperationalInsights\/workspaces\/([A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9])$/i;
+
+export const monitoringFields = {
+    diagnostics: bool,
+    workspaceId: z.string({ error: "must be a Log Analytics workspace resource id" })
+        .regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
+    // Azure's range for a PerGB2018 workspace; the first 31 days are included in the ingestion price.
+    retentionInDays: int(30, 730),
+    alertEmails: uniqueList(z.email({ error: "must be an email address" }), "email addresses"),
 };
 
 export const topLevelFields = {

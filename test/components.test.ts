@@ -60,17 +60,22 @@ describe("components", () => {
     it("PostgresServer in public placement", async () => {
         const db = { ...config.database, access: "public" as const, allowedIpRanges: [], allowAzureServices: false };
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const server = new PostgresServer("database", { location: "westeurope", storageSizeGB: 32, highAvailabilityMode: "ZoneRedundant", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags });
+            const server = new PostgresServer("database", { location: "westeurope", storageSizeGB: 32, highAvailabilityMode: "ZoneRedundant", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags, authentication: { passwordAuth: true } });
             return {
                 fqdn: server.fqdn, password: server.adminPassword, secret: pulumi.output(pulumi.isSecret(server.adminPassword)),
                 name: server.serverName, login: server.adminLogin, databases: server.databaseNames, rules: server.firewallRuleNames,
+                id: server.serverId, entraAdmin: server.entraAdminName,
             };
         });
         assertComponent(run, "securepg:database:PostgresServer");
         const o = run.outputs;
         assertRegisteredOutputs(run, "securepg:database:PostgresServer", {
             serverName: o.name, fqdn: o.fqdn, adminLogin: o.login, adminPassword: o.password, databaseNames: o.databases, firewallRuleNames: o.rules,
+            // entraAdminName is undefined without Entra, and an undefined output is not recorded.
+            serverId: o.id,
         });
+        assert.equal(o.entraAdmin, undefined);
+        assert.match(String(o.id), /\/providers\/azure-native:dbforpostgresql:Server\/psql-securepg-dev-/);
         assert.match(String(run.outputs.fqdn), /^psql-securepg-dev-[a-z0-9]+\.postgres\.database\.azure\.com$/);
         assert.ok(run.secretExports.has("password"));
         const nat = run.resources.find((r) => r.type === "azure-native:dbforpostgresql:FirewallRule");
@@ -80,13 +85,14 @@ describe("components", () => {
     it("VpnGateway", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
             const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", tags });
-            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed };
+            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed, id: vpn.gatewayId };
         });
         assertComponent(run, "securepg:vpn:VpnGateway");
         const o = run.outputs;
         assertRegisteredOutputs(run, "securepg:vpn:VpnGateway", {
-            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed,
+            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed, gatewayId: o.id,
         });
+        assert.match(String(o.id), /\/providers\/azure-native:network:VirtualNetworkGateway\/vgw-securepg-dev$/);
         assert.deepEqual(Object.keys(run.outputs.creds as object), ["c1"]);
         assert.ok(run.secretExports.has("creds"));
         assert.deepEqual(Object.keys(run.outputs.roots as object), ["root-1"]);

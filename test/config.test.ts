@@ -40,20 +40,28 @@ describe("per-environment defaults", () => {
         },
         warnings: ["securepg:vpn.clients is empty: no VPN client certificate will be issued"],
     };
+    const monitoring = { diagnostics: true, alertEmails: [] };
+    const prodWarnings = [
+        ...shared.warnings,
+        "securepg:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, \"Entra ID for the database\")",
+        "securepg:monitoring.alertEmails is empty on a prod stack: alerts fire without notifying anyone",
+    ];
     const database = { access: "vnet", version: "17", adminLogin: "pgadmin", databases: ["app"], tlsMinVersion: "TLSv1.2", passwordRotation: 1, allowReplace: false };
 
     it("every dev default", () => {
         assert.deepEqual(plain(parse("dev", {})), {
             ...shared, stack: "dev", environment: "dev", protect: false,
             proxy: { ...shared.proxy, instances: 1, vmSize: "Standard_B2ats_v2" },
+            monitoring: { ...monitoring, retentionInDays: 30 },
             database: { ...database, skuName: "Standard_B1ms", tier: "Burstable", storageSizeGB: 32, highAvailability: false, geoRedundantBackup: false, backupRetentionDays: 7, deleteLock: false },
         });
     });
 
     it("every prod default", () => {
         assert.deepEqual(plain(parse("prod", {})), {
-            ...shared, stack: "prod", environment: "prod", protect: true,
+            ...shared, stack: "prod", environment: "prod", protect: true, warnings: prodWarnings,
             proxy: { ...shared.proxy, instances: 2, vmSize: "Standard_D2as_v5" },
+            monitoring: { ...monitoring, retentionInDays: 90 },
             database: { ...database, skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", storageSizeGB: 128, highAvailability: true, geoRedundantBackup: true, backupRetentionDays: 35, deleteLock: true },
         });
     });

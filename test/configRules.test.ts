@@ -62,7 +62,7 @@ describe("reading the engine's values", () => {
 
     it("unknown keys and settings are refused with the known ones; other namespaces are not ours", () => {
         assert.deepEqual(problems({ "securepg:databse": {} }), [
-            "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:environment, securepg:protect, securepg:entraTenantId)",
+            "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:monitoring, securepg:environment, securepg:protect, securepg:entraTenantId)",
         ]);
         assert.deepEqual(problems({ "securepg:proxy": { vmsize: "x" } }), [
             "securepg:proxy.vmsize is not a known setting (known: instances, vmSize, port, adminUsername, sshPublicKey, idleTimeoutSeconds, connectTimeoutSeconds, " +
@@ -237,11 +237,21 @@ describe("VPN authentication modes", () => {
 describe("warnings", () => {
     const CLIENTS = "securepg:vpn.clients is empty: no VPN client certificate will be issued";
     const withClients = { "securepg:vpn": { clients: ["alice"] } };
-    const warnings = (values: Record<string, unknown>, stack = "dev") => parse({ ...withClients, ...values }, stack).warnings;
+    const PROD_ADVISORIES = [
+        'securepg:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, "Entra ID for the database")',
+        "securepg:monitoring.alertEmails is empty on a prod stack: alerts fire without notifying anyone",
+    ];
+    const allWarnings = (values: Record<string, unknown>, stack = "dev") => parse({ ...withClients, ...values }, stack).warnings;
+    /** Without the two advisories every prod default gets (tested on their own below). */
+    const warnings = (values: Record<string, unknown>, stack = "dev") => allWarnings(values, stack).filter((w) => !PROD_ADVISORIES.includes(w));
 
-    it("none for the defaults with a VPN client", () => {
-        assert.deepEqual(warnings({}), []);
-        assert.deepEqual(warnings({}, "prod"), []);
+    it("none for the defaults with a VPN client; prod also wants an Entra administrator and someone to email", () => {
+        assert.deepEqual(allWarnings({}), []);
+        assert.deepEqual(allWarnings({}, "prod"), PROD_ADVISORIES);
+        assert.deepEqual(allWarnings({
+            "securepg:database": { entraAdmin: { objectId: "0f0e0d0c-0b0a-4908-8706-050403020100", principalName: "pg-admins" } },
+            "securepg:monitoring": { alertEmails: ["ops@example.com"] },
+        }, "prod"), []);
     });
 
     it("no VPN client", () => {
@@ -310,7 +320,7 @@ describe("warnings", () => {
         ]);
         assert.deepEqual(warnings({ "azure-native:location": "japanwest" }), []);
         const zonal = parse({ ...withClients, "azure-native:location": "westeurope" }, "prod");
-        assert.deepEqual(zonal.warnings, []);
+        assert.deepEqual(zonal.warnings, PROD_ADVISORIES);
         assert.equal(zonal.zones.highAvailabilityMode, "ZoneRedundant");
     });
 });
