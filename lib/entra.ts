@@ -121,8 +121,8 @@ export function chooseDatabaseAuth(input: {
 }
 
 /**
- * The server's `authConfig`. The tenant goes only with Entra on: the SDK would otherwise send "", and
- * azurerm documents that the tenant must not be given while Entra is off.
+ * The server's `authConfig`. The tenant goes only with Entra on (azurerm documents that it must not be
+ * given while Entra is off); the SDK then fills in its default, "".
  */
 export function databaseAuthConfig<T>(choice: Pick<DatabaseAuthChoice, "passwordAuth" | "entra">, tenantId: T):
     { activeDirectoryAuth: "Enabled" | "Disabled"; passwordAuth: "Enabled" | "Disabled"; tenantId?: T } {
