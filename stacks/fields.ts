@@ -131,7 +131,11 @@ export const databaseFields = {
         principalName: z.string({ error: "must be the group's display name, a user's UPN or an app's display name" })
             .min(1, "must not be empty").max(128, "must be at most 128 characters"),
         principalType: z.enum(["Group", "User", "ServicePrincipal"], { error: 'must be "Group", "User" or "ServicePrincipal"' }).default("Group"),
-    }, { error: "must be an object { objectId, principalName, principalType }" }).strict(),
+    }, {
+        error: (issue) => (issue.code === "unrecognized_keys"
+            ? `has unknown settings: ${issue.keys.join(", ")} (known: objectId, principalName, principalType)`
+            : "must be an object { objectId, principalName, principalType }"),
+    }).strict(),
     passwordAuth: bool,
 };
 

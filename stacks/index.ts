@@ -80,7 +80,8 @@ class ProblemCollector {
             return result.data;
         }
         for (const issue of result.error.issues) {
-            const got = issue.code === "custom" ? "" : ` (got ${describe(valueAt(value, issue.path))})`;
+            // The value is worth repeating unless the message already names what is wrong.
+            const got = issue.code === "custom" || issue.code === "unrecognized_keys" ? "" : ` (got ${describe(valueAt(value, issue.path))})`;
             this.add(formatPath(key, issue.path), `${issue.message}${got}`);
         }
         return undefined;
@@ -183,10 +184,6 @@ function checkNetworkLayout(collector: ProblemCollector, key: string, network: P
 }
 
 const SKU_FAMILY = FLEXIBLE_SERVER_SKU_FAMILY;
-
-function problemAt(collector: ProblemCollector, key: string): boolean {
-    return collector.problems.some((p) => p.key === key || p.key.startsWith(`${key}.`));
-}
 
 /** Parses, defaults and cross-checks a stack's configuration. Throws StackConfigError listing every problem. */
 export function parseStackConfig(raw: RawStackConfig): StackConfig {
@@ -313,7 +310,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (db.passwordAuth === false && db.entraAdmin === undefined) {
         collector.add(`${ns}:database.passwordAuth`, "is false without securepg:database.entraAdmin: nobody could sign in to the server");
     }
-    if (environment === "prod" && db.entraAdmin === undefined && !problemAt(collector, `${ns}:database.entraAdmin`)) {
+    if (environment === "prod" && db.entraAdmin === undefined) {
         collector.warnings.push(`${ns}:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, "Entra ID for the database")`);
     }
     const monitoring = parsed.monitoring as Partial<MonitoringConfig>;

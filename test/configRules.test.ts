@@ -309,6 +309,21 @@ describe("warnings", () => {
         assert.deepEqual(warnings({ "securepg:protect": "false", "securepg:database": { highAvailability: false, geoRedundantBackup: false } }), []);
     });
 
+    it("monitoring: prod without diagnostics or below the retention floor, and a workspace that is not used", () => {
+        assert.deepEqual(warnings({ "securepg:monitoring": { diagnostics: false } }, "prod"), [
+            "securepg:monitoring.diagnostics is false on a prod stack: no audit trail of who connected; the policy pack blocks this (prod-diagnostics-on)",
+        ]);
+        assert.deepEqual(warnings({ "securepg:monitoring": { diagnostics: false } }), []);
+        assert.deepEqual(warnings({ "securepg:monitoring": { retentionInDays: 89 } }, "prod"), [
+            "securepg:monitoring.retentionInDays 89 is below the prod floor of 90 days; the policy pack blocks this (log-retention-floor)",
+        ]);
+        assert.deepEqual(warnings({ "securepg:monitoring": { retentionInDays: 90 } }, "prod"), []);
+        assert.deepEqual(warnings({ "securepg:monitoring": { retentionInDays: 30 } }), []);
+        const workspaceId = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-x";
+        assert.deepEqual(warnings({ "securepg:monitoring": { diagnostics: false, workspaceId } }), ["securepg:monitoring.workspaceId is not used while monitoring.diagnostics is false"]);
+        assert.deepEqual(warnings({ "securepg:monitoring": { workspaceId } }), []);
+    });
+
     it("regions without zones, and regions without zone-redundant HA", () => {
         const noZones = "azure-native:location ukwest has no availability zones: the VPN gateway (an AZ SKU, which Azure deploys regionally there) gets a regional public IP with no zones";
         assert.deepEqual(warnings({ "azure-native:location": "ukwest" }), [noZones]);
