@@ -135,7 +135,7 @@ export = async () => {
         entraConnectionString,
         /** Paste over the VPN, signed in with `az login`: a token valid 5-60 minutes, checked at sign-in. */
         entraPsql: entraConnectionString?.apply(entraPsqlCommand),
-        auditWorkspaceId: audit?.workspaceId,
+        [DEPLOYMENT_OUTPUTS.auditWorkspaceId]: audit?.workspaceId,
         /** For `az monitor log-analytics query -w <id> --analytics-query ...` (docs/audit.md). */
         auditWorkspaceCustomerId: audit?.workspaceCustomerId,
         alertActionGroupId: alerts.actionGroupId,

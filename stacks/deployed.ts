@@ -23,6 +23,7 @@ export const DEPLOYMENT_OUTPUTS = {
     firewallRuleNames: "firewallRuleNames",
     databaseNames: "databaseNames",
     databaseAuthentication: "databaseAuthentication",
+    auditWorkspaceId: "auditWorkspaceId",
 } as const;
 
 export interface PreviousDeployment {
@@ -36,6 +37,8 @@ export interface PreviousDeployment {
     readonly databaseNames: string[] | undefined;
     /** How the deployed server lets people sign in (absent before Entra support). */
     readonly databaseAuthentication: DeployedDatabaseAuth | undefined;
+    /** The workspace the audit trail went to (absent: none, or a deployment from before it). */
+    readonly auditWorkspaceId: string | undefined;
 }
 
 /** A property of an output that an older deployment may lack, or may hold as something else than an object. */
@@ -58,6 +61,7 @@ export function previousDeploymentOf(outputs: Record<string, unknown>): Previous
         firewallRuleNames: texts(outputs[DEPLOYMENT_OUTPUTS.firewallRuleNames]),
         databaseNames: texts(outputs[DEPLOYMENT_OUTPUTS.databaseNames]),
         databaseAuthentication: databaseAuthOf(outputs[DEPLOYMENT_OUTPUTS.databaseAuthentication]),
+        auditWorkspaceId: text(outputs[DEPLOYMENT_OUTPUTS.auditWorkspaceId]),
     };
 }
 

@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
-import { blockedRemovals, describeProtection, gatewaySkuProblem, unprotectKeys, type DeployedProtection } from "../lib/lifecycle";
+import { auditChanges, blockedRemovals, describeProtection, gatewaySkuProblem, unprotectKeys, type DeployedProtection } from "../lib/lifecycle";
+import { resourceNames } from "../lib/naming";
 import { describeChanges, replacementChanges, type DatabaseIdentity, type IdentityChange } from "../lib/replacement";
 import { chooseDatabaseAuth, type DatabaseAuthChoice } from "../lib/entra";
 import type { PreviousDeployment } from "./deployed";
@@ -90,6 +91,14 @@ export function checkDeployment(config: StackConfig, identity: DatabaseIdentity,
         problems.push(`securepg:vpn.sku ${sku}`);
     }
     authenticationFindings(config, previous, problems, warnings);
+    const names = resourceNames(config.project, config.stack);
+    const audit = auditChanges({
+        previous, diagnostics: config.monitoring.diagnostics,
+        createsWorkspace: config.monitoring.diagnostics && config.monitoring.workspaceId === undefined,
+        workspaceName: names.logAnalyticsWorkspace, resourceGroup: names.resourceGroup,
+    });
+    problems.push(...audit.problems);
+    warnings.push(...audit.warnings);
     problems.push(...blockedRemovals({
         previous,
         firewallRuleNames: firewallRuleNames(config),

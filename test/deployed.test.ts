@@ -8,6 +8,7 @@ const complete = {
     databaseIdentity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
     serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
     databaseAuthentication: { passwordAuth: false, entraAdminObjectId: "0f0e0d0c-0b0a-4908-8706-050403020100" },
+    auditWorkspaceId: "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.OperationalInsights/workspaces/log-x",
 };
 
 describe("previousDeploymentOf", () => {
@@ -17,6 +18,7 @@ describe("previousDeploymentOf", () => {
             identity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
             serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
             databaseAuthentication: { passwordAuth: false, entraAdminObjectId: "0f0e0d0c-0b0a-4908-8706-050403020100" },
+            auditWorkspaceId: "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.OperationalInsights/workspaces/log-x",
         });
         assert.deepEqual(previousDeploymentOf({ ...complete, databaseAuthentication: { passwordAuth: true, entraAdminObjectId: null } }).databaseAuthentication,
             { passwordAuth: true, entraAdminObjectId: null });
@@ -30,7 +32,7 @@ describe("previousDeploymentOf", () => {
     it("reads a stack without outputs (its first deployment) as nothing deployed", () => {
         assert.deepEqual(previousDeploymentOf({}), {
             identity: undefined, protection: undefined, vpnGateway: undefined, serverName: undefined, resourceGroupName: undefined, firewallRuleNames: undefined, databaseNames: undefined,
-            databaseAuthentication: undefined,
+            databaseAuthentication: undefined, auditWorkspaceId: undefined,
         });
     });
 

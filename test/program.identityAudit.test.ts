@@ -303,6 +303,22 @@ for (const file of loadAllStackFiles()) {
             }
         });
 
+        it("turning the trail off or moving it away from the stack's own workspace: refused where it would stop halfway, a warning where it deletes logs", async () => {
+            for (const change of [{ diagnostics: false }, { workspaceId: WORKSPACE_ID }]) {
+                const next = await deploy(file, { monitoring: change }, after(run));
+                if (config.protect) {
+                    assert.match(String(next.error?.message), /deletes the stack's audit workspace log-securepg-\S+ and the logs in it, which Pulumi protect keeps/);
+                    assert.deepEqual(next.resources.filter((r) => r.custom && r.type.startsWith("azure-native:")), []);
+                } else {
+                    ok(next);
+                    assert.ok(next.warnings.some((w) => w.includes(`deletes the stack's audit workspace log-securepg-${file.stack} and the logs in it`)), next.warnings.join("\n"));
+                }
+                if (config.database.deleteLock && change.diagnostics === false) {
+                    assert.match(String(next.error?.message), /which the server's CanNotDelete lock blocks \(ScopeLocked\)/);
+                }
+            }
+        });
+
         it("diagnostics off: no workspace, table, rule, setting, agent or identity; the alerts stay", async () => {
             const off = ok(await deploy(file, { monitoring: { diagnostics: false } }));
             for (const type of [T.workspace, T.table, T.dcr, T.dcra, T.diagnostics, T.extension]) {
