@@ -6,10 +6,12 @@ import { Network } from "../components/network";
 import { PostgresServer } from "../components/database";
 import { VpnGateway } from "../components/vpnGateway";
 import { ProxyTier } from "../components/proxyTier";
+import { AuditTrail } from "../components/audit";
+import { Alerts } from "../components/alerts";
 import { resourceNames } from "../lib/naming";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
-import { one, runUnderMocks, unwrapSecret, type ProgramRun } from "./harness/program";
+import { MOCK_WORKSPACE_CUSTOMER_ID, MOCK_EXISTING_WORKSPACE_CUSTOMER_ID, one, runUnderMocks, unwrapSecret, type ProgramRun } from "./harness/program";
 
 const config = parseStackConfig({ project: "securepg", stack: "dev", values: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify({ clients: ["c1"] }) } });
 const names = resourceNames("securepg", "dev");
@@ -126,5 +128,54 @@ describe("components", () => {
         }
         assert.ok(run.secretExports.has("key"));
         assert.match(String(run.outputs.lb), /lbi-securepg-dev-proxy$/);
+    });
+
+    it("AuditTrail with its own workspace", async () => {
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const audit = new AuditTrail("audit", { location: "westeurope", resourceGroupName: RG, names, existingWorkspace: undefined, retentionInDays: 30, sessionLogPath: "/var/log/x.log", protect: true, tags });
+            return { id: audit.workspaceId, customer: audit.workspaceCustomerId, rule: audit.dataCollectionRuleId };
+        });
+        assertComponent(run, "securepg:audit:AuditTrail");
+        const o = run.outputs;
+        assertRegisteredOutputs(run, "securepg:audit:AuditTrail", { workspaceId: o.id, workspaceCustomerId: o.customer, dataCollectionRuleId: o.rule });
+        assert.match(String(o.id), /operationalinsights:Workspace\/log-securepg-dev$/);
+        assert.equal(o.customer, MOCK_WORKSPACE_CUSTOMER_ID);
+        assert.match(String(o.rule), /monitor:DataCollectionRule\/dcr-securepg-dev-proxy$/);
+        assert.equal(one(run, "azure-native:operationalinsights:Workspace").protect, true);
+        assert.deepEqual(one(run, "azure-native:monitor:DataCollectionRule").inputs.dataSources.logFiles[0].filePatterns, ["/var/log/x.log"]);
+    });
+
+    it("AuditTrail in an existing workspace", async () => {
+        const existing = { id: "/subscriptions/s/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log-central", resourceGroupName: "rg-logs", workspaceName: "log-central", location: "northeurope" };
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const audit = new AuditTrail("audit", { location: "westeurope", resourceGroupName: RG, names, existingWorkspace: existing, retentionInDays: 120, sessionLogPath: "/var/log/x.log", protect: true, tags });
+            return { id: audit.workspaceId, customer: audit.workspaceCustomerId };
+        });
+        assertComponent(run, "securepg:audit:AuditTrail");
+        assert.deepEqual([run.outputs.id, run.outputs.customer], [existing.id, MOCK_EXISTING_WORKSPACE_CUSTOMER_ID]);
+        assert.equal(run.resources.filter((r) => r.type === "azure-native:operationalinsights:Workspace").length, 0);
+        const table = one(run, "azure-native:operationalinsights:Table");
+        assert.deepEqual([table.inputs.resourceGroupName, table.inputs.workspaceName, table.inputs.retentionInDays], ["rg-logs", "log-central", 120]);
+        assert.equal(one(run, "azure-native:monitor:DataCollectionRule").inputs.location, "northeurope");
+        assert.deepEqual(run.invokes.filter((i) => i.token === "azure-native:operationalinsights:getWorkspace").map((i) => i.args), [{ resourceGroupName: "rg-logs", workspaceName: "log-central" }]);
+    });
+
+    it("Alerts, with and without an action group", async () => {
+        const targets = { server: "/servers/psql", gateway: "/gateways/vgw", loadBalancer: "/lbs/lbi" };
+        for (const emails of [[], ["ops@example.com"]]) {
+            const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+                const alerts = new Alerts("alerts", { resourceGroupName: RG, names, vpnSku: "VpnGw2AZ", targets, emails, tags });
+                return { group: alerts.actionGroupId, names: alerts.alertNames };
+            });
+            assertComponent(run, "securepg:audit:Alerts");
+            const expected = { alertNames: run.outputs.names, ...(emails.length > 0 ? { actionGroupId: run.outputs.group } : {}) };
+            assertRegisteredOutputs(run, "securepg:audit:Alerts", expected);
+            assert.equal(run.resources.filter((r) => r.type === "azure-native:monitor:ActionGroup").length, emails.length);
+            const alerts = run.resources.filter((r) => r.type === "azure-native:monitor:MetricAlert");
+            assert.deepEqual(alerts.map((a) => a.inputs.ruleName), run.outputs.names);
+            assert.ok(alerts.every((a) => a.deleteBeforeReplace));
+            const p2s = alerts.find((a) => a.inputs.ruleName === "alert-securepg-dev-gateway-p2s-connections")!;
+            assert.deepEqual([p2s.inputs.scopes, p2s.inputs.criteria.allOf[0].threshold], [["/gateways/vgw"], 400]);
+        }
     });
 });
