@@ -63,10 +63,11 @@ export const TEXT_INPUT_COLUMNS: ReadonlyArray<{ name: string; type: ColumnType 
  * One nginx stream session line, as `lib/nginx.ts`'s `securepg` log_format writes it when the
  * session ends:
  * `10.8.0.5:50412 [2026-12-05T05:30:01+00:00] TCP 200 upstream=10.40.2.4:5432 sent=2311 received=977 session_time=3.021 connect_time=0.001 proxy=10.40.1.4:5432`
+ * When nginx tried more than one server address, upstream= and connect_time= list them, comma-separated.
  * RE2 and JavaScript read it the same way: no lookaround, no backreference.
  */
 export const SESSION_LINE_PATTERN =
-    String.raw`^(\S+):(\d+) \[(\S+)\] (TCP|UDP) (\d{3}) upstream=(\S+) sent=(\d+) received=(\d+) session_time=(\d+\.\d+) connect_time=(\S+) proxy=(\S+):(\d+)$`;
+    String.raw`^(\S+):(\d+) \[(\S+)\] (TCP|UDP) (\d{3}) upstream=(\S+(?:, \S+)*) sent=(\d+) received=(\d+) session_time=(\d+\.\d+) connect_time=(\S+(?:, \S+)*) proxy=(\S+):(\d+)$`;
 
 /** The table's columns, each from a capture group of the pattern (or from the agent). */
 export const SESSION_COLUMNS: ReadonlyArray<{ name: string; type: ColumnType; group?: number; description: string }> = [
@@ -75,7 +76,7 @@ export const SESSION_COLUMNS: ReadonlyArray<{ name: string; type: ColumnType; gr
     { name: "ClientPort", type: "int", group: 2, description: "The client's source port" },
     { name: "Protocol", type: "string", group: 4, description: "TCP" },
     { name: "Status", type: "int", group: 5, description: "200 ok, 403 refused by the allowlist, 502 no upstream, 500 error" },
-    { name: "Upstream", type: "string", group: 6, description: "The server address nginx connected to (`-` when none)" },
+    { name: "Upstream", type: "string", group: 6, description: "The server address nginx connected to (`-` when none; a list when it tried several)" },
     { name: "BytesSent", type: "long", group: 7, description: "Bytes sent to the client" },
     { name: "BytesReceived", type: "long", group: 8, description: "Bytes received from the client" },
     { name: "SessionSeconds", type: "real", group: 9, description: "How long the session lasted" },

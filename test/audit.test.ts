@@ -82,6 +82,11 @@ describe("parseSessionLine (the transformation's pattern and column map, run her
         assert.deepEqual([refused?.Status, refused?.Upstream, refused?.ConnectTime, refused?.TimeGenerated], [403, "-", "-", new Date("2026-12-05T05:00:00Z")]);
     });
 
+    it("keeps the list nginx writes when it tried several server addresses", () => {
+        const retried = parseSessionLine("172.16.201.2:50413 [2026-12-05T05:30:01+00:00] TCP 200 upstream=10.40.2.4:5432, 10.40.2.5:5432 sent=10 received=20 session_time=1.000 connect_time=-, 0.002 proxy=10.40.1.5:5432");
+        assert.deepEqual([retried?.Upstream, retried?.ConnectTime, retried?.BytesSent], ["10.40.2.4:5432, 10.40.2.5:5432", "-, 0.002", 10]);
+    });
+
     it("takes nothing from a line in another format", () => {
         for (const line of [
             "", "garbage",
