@@ -111,7 +111,7 @@ export function sessionTransformKql(): string {
     const time = SESSION_COLUMNS.find((c) => c.name === "TimeGenerated")!;
     return [
         "source",
-        `| extend SessionEnd = todatetime(extract(${pattern}, ${time.group}, RawData))`,
+        `| extend SessionEnd = ${KQL_CONVERSION[time.type](`extract(${pattern}, ${time.group}, RawData)`)}`,
         `| extend ${parsed.join(", ")}`,
         // iif, not its synonym iff, and no coalesce: the transformation language lists iif only.
         "| extend TimeGenerated = iif(isnull(SessionEnd), TimeGenerated, SessionEnd)",
@@ -121,11 +121,12 @@ export function sessionTransformKql(): string {
 
 export type SessionRecord = Record<string, string | number | Date | null>;
 
+/** The pattern's numeric groups only ever hold digits (and a point); a time may not be one (then null, as todatetime). */
 const JS_CONVERSION: Record<ColumnType, (text: string) => string | number | Date | null> = {
     string: (t) => t,
-    int: (t) => (/^\d+$/.test(t) ? Number(t) : null),
-    long: (t) => (/^\d+$/.test(t) ? Number(t) : null),
-    real: (t) => (Number.isFinite(Number(t)) ? Number(t) : null),
+    int: Number,
+    long: Number,
+    real: Number,
     datetime: (t) => (Number.isNaN(Date.parse(t)) ? null : new Date(t)),
 };
 

@@ -54,6 +54,12 @@ describe("the data collection rule's transformation", () => {
         assert.match(kql, /^source\n/);
     });
 
+    it("takes the session's end as the row's time when the line has one, else keeps the agent's", () => {
+        const kql = sessionTransformKql();
+        assert.match(kql, /\| extend SessionEnd = todatetime\(extract\(@"[^\n]+", 3, RawData\)\)\n/);
+        assert.match(kql, /\n\| extend TimeGenerated = iif\(isnull\(SessionEnd\), TimeGenerated, SessionEnd\)\n\| project TimeGenerated, /);
+    });
+
     it("reads every column from the one pattern, by its group", () => {
         const kql = sessionTransformKql();
         for (const column of SESSION_COLUMNS.filter((c) => c.group !== undefined)) {
@@ -85,6 +91,13 @@ describe("parseSessionLine (the transformation's pattern and column map, run her
     it("keeps the list nginx writes when it tried several server addresses", () => {
         const retried = parseSessionLine("172.16.201.2:50413 [2026-12-05T05:30:01+00:00] TCP 200 upstream=10.40.2.4:5432, 10.40.2.5:5432 sent=10 received=20 session_time=1.000 connect_time=-, 0.002 proxy=10.40.1.5:5432");
         assert.deepEqual([retried?.Upstream, retried?.ConnectTime, retried?.BytesSent], ["10.40.2.4:5432, 10.40.2.5:5432", "-, 0.002", 10]);
+    });
+
+    it("a time nginx did not write as a time: no TimeGenerated from the line (the agent's stays)", () => {
+        const record = parseSessionLine(LINE.replace("2026-12-05T05:30:01+00:00", "yesterday"));
+        assert.ok(record);
+        assert.equal(record.TimeGenerated, null);
+        assert.equal(record.Status, 200);
     });
 
     it("takes nothing from a line in another format", () => {
