@@ -4,17 +4,22 @@
  * wire the components, return the stack outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { Alerts } from "./components/alerts";
+import { AuditTrail } from "./components/audit";
 import { PostgresServer } from "./components/database";
 import { Network } from "./components/network";
 import { ProxyTier } from "./components/proxyTier";
 import { VpnGateway } from "./components/vpnGateway";
 import { libpqConnectionString } from "./lib/connection";
+import { entraPsqlCommand } from "./lib/entra";
+import { NGINX_DEFAULTS } from "./lib/nginx";
 import { resourceNames } from "./lib/naming";
 import { databaseIdentity } from "./lib/replacement";
 import { StackConfigError } from "./stacks";
 import { plannedStorageSize } from "./lib/lifecycle";
-import { DEPLOYMENT_OUTPUTS, readLiveStorageSizeGB, readPreviousDeployment } from "./stacks/deployed";
-import { checkDeployment, enforceDeploymentCheck } from "./stacks/guard";
+import { DEPLOYMENT_OUTPUTS, readExistingWorkspace, readLiveStorageSizeGB, readPreviousDeployment } from "./stacks/deployed";
+import { checkDeployment, databaseAuthFor, enforceDeploymentCheck } from "./stacks/guard";
 import { readStackConfig } from "./stacks/pulumi";
 
 function loadConfig() {
@@ -38,6 +43,12 @@ export = async () => {
     if (storage.warning) {
         pulumi.log.warn(storage.warning);
     }
+    const databaseAuth = databaseAuthFor(config, previous);
+    const monitoring = config.monitoring;
+    const existingWorkspace = monitoring.diagnostics && monitoring.workspaceId ? await readExistingWorkspace(monitoring.workspaceId) : undefined;
+    // The deploying identity's tenant, unless the stack names one; read only when Entra is in use.
+    const usesEntra = config.vpn.authentication !== "certificate" || databaseAuth.entra;
+    const tenantId = usesEntra ? config.entraTenantId ?? authorization.getClientConfigOutput().tenantId : undefined;
 
     const tags = { project: config.project, stack: config.stack, environment: config.environment, "managed-by": "pulumi" };
 
@@ -46,12 +57,19 @@ export = async () => {
         vpnClientPool: config.vpn.clientAddressPool.text, proxyPort: config.proxy.port, protect: config.protect, tags,
     });
 
+    const audit = monitoring.diagnostics ? new AuditTrail("audit", {
+        location: config.location, resourceGroupName: network.resourceGroupName, names, existingWorkspace,
+        retentionInDays: monitoring.retentionInDays, sessionLogPath: NGINX_DEFAULTS.accessLogPath, protect: config.protect, tags,
+    }) : undefined;
+
     const database = new PostgresServer("database", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, database: config.database,
         storageSizeGB: storage.sizeGB, highAvailabilityMode: config.zones.highAvailabilityMode,
         placement: network.privateAccess
             ? { access: "vnet", ...network.privateAccess }
             : { access: "public", natPublicIp: network.natPublicIp },
+        authentication: { passwordAuth: databaseAuth.passwordAuth, entraAdmin: config.database.entraAdmin, tenantId },
+        workspaceId: audit?.workspaceId,
         protect: config.protect, tags,
     });
 
@@ -60,11 +78,18 @@ export = async () => {
     const vpn = new VpnGateway("vpn", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
+        entraTenantId: config.vpn.authentication === "certificate" ? undefined : tenantId,
+        workspaceId: audit?.workspaceId,
     });
 
     const proxy = new ProxyTier("proxy", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, subnetId: network.proxySubnetId,
-        config, serverFqdn: database.fqdn, tags,
+        config, serverFqdn: database.fqdn, dataCollectionRuleId: audit?.dataCollectionRuleId, tags,
+    });
+
+    const alerts = new Alerts("alerts", {
+        resourceGroupName: network.resourceGroupName, names, vpnSku: config.vpn.sku, emails: monitoring.alertEmails, tags,
+        targets: { server: database.serverId, gateway: vpn.gatewayId, loadBalancer: proxy.loadBalancerId },
     });
 
     const connection = {
@@ -72,6 +97,11 @@ export = async () => {
     };
     // Clients connect to the load balancer's frontend, which no proxy replacement changes.
     const endpoints = pulumi.all([proxy.frontendAddress, database.fqdn]);
+    const entraAdmin = config.database.entraAdmin;
+    // Signed in as the administrator group: any member's own token is the password.
+    const entraConnectionString = entraAdmin
+        ? endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, user: entraAdmin.principalName, proxyAddress, serverFqdn }))
+        : undefined;
 
     return {
         accessMode: config.database.access,
@@ -90,16 +120,31 @@ export = async () => {
         vpnRootCertificatePem: vpn.activeRootCertificatePem,
         vpnRootCertificates: vpn.rootCertificatePems,
         vpnClientCertificates: vpn.clientCredentials,
-        /** Over the VPN: `psql "$(pulumi stack output connectionString --show-secrets)"`. */
-        connectionString: pulumi.secret(pulumi.all([endpoints, database.adminPassword]).apply(([[proxyAddress, serverFqdn], password]) =>
-            libpqConnectionString({ ...connection, proxyAddress, serverFqdn, password }))),
+        /** Over the VPN: `psql "$(pulumi stack output connectionString --show-secrets)"`. Only while passwords sign in. */
+        connectionString: databaseAuth.passwordAuth
+            ? pulumi.secret(pulumi.all([endpoints, database.adminPassword]).apply(([[proxyAddress, serverFqdn], password]) =>
+                libpqConnectionString({ ...connection, proxyAddress, serverFqdn, password })))
+            : undefined,
         /** The same without the password, for PGPASSWORD or ~/.pgpass. */
-        connectionStringWithoutPassword: endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn })),
+        connectionStringWithoutPassword: databaseAuth.passwordAuth
+            ? endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn }))
+            : undefined,
+        passwordAuthentication: databaseAuth.passwordAuth,
+        entraAdmin: database.entraAdminName,
+        /** As the Entra administrator group; the password is a member's token (PGPASSWORD). */
+        entraConnectionString,
+        /** Paste over the VPN, signed in with `az login`: a token valid 5-60 minutes, checked at sign-in. */
+        entraPsql: entraConnectionString?.apply(entraPsqlCommand),
+        [DEPLOYMENT_OUTPUTS.auditWorkspaceId]: audit?.workspaceId,
+        /** For `az monitor log-analytics query -w <id> --analytics-query ...` (docs/audit.md). */
+        auditWorkspaceCustomerId: audit?.workspaceCustomerId,
+        alertActionGroupId: alerts.actionGroupId,
         // Read back by the next deployment (stacks/deployed.ts) to refuse changes Azure or Pulumi
         // would stop halfway: a replaced server, a blocked delete, a gateway SKU of another generation.
         [DEPLOYMENT_OUTPUTS.identity]: identity,
         [DEPLOYMENT_OUTPUTS.protection]: { protect: config.protect, deleteLock: config.database.deleteLock },
         [DEPLOYMENT_OUTPUTS.vpnGateway]: vpn.deployed,
         [DEPLOYMENT_OUTPUTS.firewallRuleNames]: database.firewallRuleNames,
+        [DEPLOYMENT_OUTPUTS.databaseAuthentication]: { passwordAuth: databaseAuth.passwordAuth, entraAdminObjectId: entraAdmin?.objectId ?? null },
     };
 };

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as random from "@pulumi/random";
+import { DIAGNOSTIC_SETTING_NAME, SERVER_LOG_CATEGORIES } from "../lib/audit";
+import { databaseAuthConfig, type EntraAdmin } from "../lib/entra";
 import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
 import { SERVER_SUFFIX_LENGTH, type ResourceNames } from "../lib/naming";
 import type { DatabaseConfig } from "../stacks/types";
@@ -47,6 +50,16 @@ export interface DatabaseArgs {
     readonly placement: VnetPlacement | PublicPlacement;
     /** Protect the server and its databases from `pulumi destroy`. */
     readonly protect: boolean;
+    /** How people sign in: the admin password, Microsoft Entra ID, or both (`chooseDatabaseAuth`). */
+    readonly authentication: {
+        readonly passwordAuth: boolean;
+        /** Set: Entra authentication is on with this administrator. */
+        readonly entraAdmin?: EntraAdmin;
+        /** The Entra tenant; required with `entraAdmin`. */
+        readonly tenantId?: pulumi.Input<string>;
+    };
+    /** Sends the server's connection log and metrics to this Log Analytics workspace. */
+    readonly workspaceId?: pulumi.Input<string>;
     readonly tags: Record<string, string>;
 }
 
@@ -56,6 +69,10 @@ export interface DatabaseArgs {
  */
 export class PostgresServer extends pulumi.ComponentResource {
     public readonly serverName: pulumi.Output<string>;
+    /** The server's Azure resource id (alerts and diagnostics scope). */
+    public readonly serverId: pulumi.Output<string>;
+    /** The Entra administrator's principal name (the role to sign in as), when Entra is on. */
+    public readonly entraAdminName: pulumi.Output<string | undefined>;
     public readonly fqdn: pulumi.Output<string>;
     public readonly adminLogin: pulumi.Output<string>;
     /** Secret. */
@@ -66,7 +83,11 @@ export class PostgresServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:database:PostgresServer", name, {}, opts);
-        const { database: db, placement, resourceGroupName, tags } = args;
+        const { database: db, placement, resourceGroupName, tags, authentication } = args;
+        const entraAdmin = authentication.entraAdmin;
+        if (entraAdmin !== undefined && authentication.tenantId === undefined) {
+            throw new Error("PostgresServer: an Entra administrator needs the tenant id");
+        }
         const child = { parent: this };
         // Every Azure resource here has a fixed name, and azure-native refuses to create one that
         // exists: a replacement must delete the old resource before it creates the new one.
@@ -86,9 +107,12 @@ export class PostgresServer extends pulumi.ComponentResource {
         const server = new dbforpostgresql.Server("server", {
             serverName, resourceGroupName, location: args.location, tags,
             version: db.version,
+            // Sent in every mode, passwordless too: azure-native replaces the server when the login
+            // is added or removed (pulumi-azure-native #3869), and Azure keeps the role while
+            // password authentication is off, so turning passwords off and on stays in place.
             administratorLogin: db.adminLogin,
             administratorLoginPassword: password.result,
-            authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
+            authConfig: databaseAuthConfig({ passwordAuth: authentication.passwordAuth, entra: entraAdmin !== undefined }, authentication.tenantId),
             sku: { name: db.skuName, tier: db.tier },
             storage: { storageSizeGB: args.storageSizeGB, autoGrow: "Enabled" },
             backup: { backupRetentionDays: db.backupRetentionDays, geoRedundantBackup: db.geoRedundantBackup ? "Enabled" : "Disabled" },
@@ -128,6 +152,28 @@ export class PostgresServer extends pulumi.ComponentResource {
                 ...serverRef, configurationName: parameter.name, value: parameter.value, source: "user-override",
             }, o), { retainOnDelete: true });
         }
+        if (entraAdmin) {
+            // After the parameters (whose updates restart the server: an admin added then fails
+            // with AadAuthOperationCannotBePerformedWhenServerIsNotAccessible) and before the
+            // databases, so they are not created while only the password role can own them.
+            // Azure names the administrator after its object id; a new one is created before the
+            // old one goes, so the server is never without one.
+            after((o) => new dbforpostgresql.AdministratorsMicrosoftEntra("entra-admin", {
+                ...serverRef, objectId: entraAdmin.objectId, principalName: entraAdmin.principalName,
+                principalType: entraAdmin.principalType, tenantId: authentication.tenantId,
+            }, o), { deleteBeforeReplace: false });
+        }
+        if (args.workspaceId !== undefined) {
+            // Before the delete lock: a CanNotDelete lock on the server also blocks deleting its
+            // diagnostic setting, and destroy removes the lock first only if the setting depends on it.
+            after((o) => new monitor.DiagnosticSetting("server-diagnostics", {
+                resourceUri: server.id, name: DIAGNOSTIC_SETTING_NAME, workspaceId: args.workspaceId,
+                // Resource-specific tables (PGSQLServerLogs): Microsoft advises against AzureDiagnostics.
+                logAnalyticsDestinationType: "Dedicated",
+                logs: SERVER_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+                metrics: [{ category: "AllMetrics", enabled: true }],
+            }, o));
+        }
         const firewallRuleNames: string[] = [];
         if (placement.access === "public" && db.access === "public") {
             for (const rule of allowlistRules(db)) {
@@ -158,13 +204,15 @@ export class PostgresServer extends pulumi.ComponentResource {
         }
 
         this.serverName = server.name;
+        this.serverId = server.id;
+        this.entraAdminName = pulumi.output(entraAdmin?.principalName);
         this.fqdn = server.fullyQualifiedDomainName;
         this.adminLogin = pulumi.output(db.adminLogin);
         this.adminPassword = pulumi.secret(password.result);
         this.databaseNames = pulumi.output([...db.databases]);
         this.firewallRuleNames = pulumi.output(firewallRuleNames);
         this.registerOutputs({
-            serverName: this.serverName, fqdn: this.fqdn, adminLogin: this.adminLogin,
+            serverName: this.serverName, serverId: this.serverId, entraAdminName: this.entraAdminName, fqdn: this.fqdn, adminLogin: this.adminLogin,
             adminPassword: this.adminPassword, databaseNames: this.databaseNames, firewallRuleNames: this.firewallRuleNames,
         });
     }

@@ -20,6 +20,8 @@ export interface ProxyTierArgs {
     readonly config: Pick<StackConfig, "project" | "stack" | "zones" | "network" | "vpn" | "proxy">;
     /** The database server's FQDN that nginx forwards to. */
     readonly serverFqdn: pulumi.Input<string>;
+    /** Each proxy ships its logs with the Azure Monitor Agent under this rule (unset: no agent). */
+    readonly dataCollectionRuleId?: pulumi.Input<string>;
     readonly tags: Record<string, string>;
 }
 
@@ -132,6 +134,7 @@ export class ProxyTier extends pulumi.ComponentResource {
                 sshPublicKey,
                 userData: this.userData,
                 port: proxy.port,
+                dataCollectionRuleId: args.dataCollectionRuleId,
             }, { parent: this });
         });
 

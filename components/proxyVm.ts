@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as command from "@pulumi/command";
 import { DRAIN_SCRIPT, renderDrainInvocation } from "../lib/drain";
@@ -30,6 +31,8 @@ export interface ProxyVmArgs {
     readonly userData: pulumi.Input<string>;
     /** The port the health gate waits for nginx on. */
     readonly port: number;
+    /** Ship the session log and syslog with the Azure Monitor Agent, following this data collection rule. */
+    readonly dataCollectionRuleId?: pulumi.Input<string>;
     readonly tags: Record<string, string>;
 }
 
@@ -94,6 +97,8 @@ export class ProxyVm extends pulumi.ComponentResource {
             securityProfile: { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } },
             // Managed boot diagnostics: serial console and screenshots without a storage account.
             diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+            // The Azure Monitor Agent signs in with the VM's managed identity; it needs no role.
+            ...(args.dataCollectionRuleId !== undefined ? { identity: { type: "SystemAssigned" as const } } : {}),
         }, {
             ...createFirst,
             // Azure cannot change customData in place; the generation in the name already changes with it.
@@ -121,6 +126,20 @@ export class ProxyVm extends pulumi.ComponentResource {
             environment: { SECUREPG_VM_ID: vm.id, SECUREPG_DRAIN_SCRIPT: DRAIN_SCRIPT },
             triggers: [vm.id],
         }, { parent: this, dependsOn: [gate] });
+
+        if (args.dataCollectionRuleId !== undefined) {
+            // The agent collects nothing until a rule is associated with its VM; both go with the VM.
+            new monitor.DataCollectionRuleAssociation(`${name}-logs`, {
+                resourceUri: vm.id, associationName: "securepg-proxy-logs", dataCollectionRuleId: args.dataCollectionRuleId,
+                description: "securepg: nginx session log and syslog to the audit workspace",
+            }, createFirst);
+            new compute.VirtualMachineExtension(`${name}-monitor-agent`, {
+                resourceGroupName, location, tags, vmName: vm.name, vmExtensionName: "AzureMonitorLinuxAgent",
+                publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.0",
+                // Ubuntu 24.04 needs a current agent; Azure keeps it current.
+                autoUpgradeMinorVersion: true, enableAutomaticUpgrade: true,
+            }, createFirst);
+        }
 
         this.vmName = vm.name;
         this.zone = pulumi.output(args.zone);

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
+import { DIAGNOSTIC_SETTING_NAME, GATEWAY_LOG_CATEGORIES } from "../lib/audit";
 import { pemToAzureCertData } from "../lib/certs";
+import { entraP2sSettings, p2sAuthTypes } from "../lib/entra";
 import { generationForNewGateway } from "../lib/lifecycle";
 import type { ResourceNames } from "../lib/naming";
 import type { VpnConfig } from "../stacks/types";
@@ -28,6 +31,10 @@ export interface VpnGatewayArgs {
     /** Used in certificate subjects, e.g. "securepg-dev". */
     readonly subjectPrefix: string;
     readonly tags: Record<string, string>;
+    /** The Entra tenant clients sign in with (securepg:entraTenantId, or the deploying identity's); read only when Entra is on. */
+    readonly entraTenantId?: pulumi.Input<string>;
+    /** Sends the gateway's P2S, tunnel, route, IKE and gateway logs and its metrics to this Log Analytics workspace. */
+    readonly workspaceId?: pulumi.Input<string>;
 }
 
 /**
@@ -36,6 +43,8 @@ export interface VpnGatewayArgs {
  */
 export class VpnGateway extends pulumi.ComponentResource {
     public readonly publicIp: pulumi.Output<string>;
+    /** The gateway's Azure resource id (alerts scope). */
+    public readonly gatewayId: pulumi.Output<string>;
     /** PEM of every root CA Azure trusts, by name. */
     public readonly rootCertificatePems: pulumi.Output<Record<string, string>>;
     /** The root that signs client certificates (the last in the list). */
@@ -96,6 +105,9 @@ export class VpnGateway extends pulumi.ComponentResource {
             ...(args.publicIpZones ? { zones: args.publicIpZones } : {}),
         }, named);
 
+        const entra = vpn.authentication === "certificate"
+            ? undefined
+            : pulumi.output(args.entraTenantId).apply((tenant) => entraP2sSettings(tenant, vpn.entraAudience));
         const gateway = new network.VirtualNetworkGateway("vpn-gateway", {
             virtualNetworkGatewayName: names.vpnGateway, resourceGroupName, location, tags,
             gatewayType: "Vpn",
@@ -112,9 +124,10 @@ export class VpnGateway extends pulumi.ComponentResource {
             }],
             vpnClientConfiguration: {
                 vpnClientAddressPool: { addressPrefixes: [vpn.clientAddressPool.text] },
-                vpnClientProtocols: ["OpenVPN", "IkeV2"],
-                vpnAuthenticationTypes: ["Certificate"],
-                vpnClientRootCertificates: roots.map(({ rootName, cert }) => ({
+                ...p2sAuthTypes(vpn.authentication),
+                ...(entra ? { aadTenant: entra.aadTenant, aadIssuer: entra.aadIssuer, aadAudience: entra.aadAudience } : {}),
+                // The roots stay in the program in every mode, so that turning certificates back on reuses them.
+                vpnClientRootCertificates: vpn.authentication === "entra" ? [] : roots.map(({ rootName, cert }) => ({
                     name: rootName,
                     publicCertData: cert.certPem.apply(pemToAzureCertData),
                 })),
@@ -127,6 +140,16 @@ export class VpnGateway extends pulumi.ComponentResource {
             // Gateways take 30-45 minutes; shorter client timeouts lose the operation from state.
             customTimeouts: { create: "75m", update: "75m", delete: "75m" },
         });
+
+        if (args.workspaceId !== undefined) {
+            new monitor.DiagnosticSetting("gateway-diagnostics", {
+                resourceUri: gateway.id, name: DIAGNOSTIC_SETTING_NAME, workspaceId: args.workspaceId,
+                // No destination type: a gateway's logs have no resource-specific tables, only AzureDiagnostics.
+                logs: GATEWAY_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+                metrics: [{ category: "AllMetrics", enabled: true }],
+            }, { ...named });
+        }
+        this.gatewayId = gateway.id;
 
         // A Static IP has its address from creation on; exported once the gateway exists.
         this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
@@ -141,6 +164,7 @@ export class VpnGateway extends pulumi.ComponentResource {
         )).apply((entries) => Object.fromEntries(entries)));
         this.registerOutputs({
             publicIp: this.publicIp,
+            gatewayId: this.gatewayId,
             rootCertificatePems: this.rootCertificatePems,
             activeRootCertificatePem: this.activeRootCertificatePem,
             clientCredentials: this.clientCredentials,

@@ -87,6 +87,13 @@ const K = {
     firewallRule: "azure-native:dbforpostgresql:FirewallRule",
     database: "azure-native:dbforpostgresql:Database",
     lock: "azure-native:authorization:ManagementLockByScope",
+    entraAdmin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+    diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
+    workspace: "azure-native:operationalinsights:Workspace",
+    workspaceTable: "azure-native:operationalinsights:Table",
+    dataCollectionRule: "azure-native:monitor:DataCollectionRule",
+    metricAlert: "azure-native:monitor:MetricAlert",
+    actionGroup: "azure-native:monitor:ActionGroup",
 } as const;
 
 /** The last segment of an ARM id (or of the mocks' stand-in ids): the referenced resource's name. */
@@ -630,6 +637,155 @@ function checkReplaceable(resource: RequestResource): string[] {
 // The rules
 // ------------------------------------------------------------------------------------------------
 
+// ------------------------------------------------------------------------------------------------
+// Identity and audit
+// ------------------------------------------------------------------------------------------------
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkServerAuthentication(resource: RequestResource): string[] {
+    const auth = obj(resource.inputs.authConfig);
+    const problems: string[] = [];
+    if (auth.passwordAuth === "Disabled" && auth.activeDirectoryAuth !== "Enabled") {
+        problems.push("authConfig turns password authentication off with Entra authentication off: nobody could sign in");
+    }
+    if (auth.activeDirectoryAuth === "Enabled" && !GUID_TEXT.test(str(auth.tenantId) ?? "")) {
+        problems.push(`authConfig.tenantId ${JSON.stringify(auth.tenantId)}: Entra authentication needs the tenant id`);
+    }
+    return problems;
+}
+
+function checkEntraAdministrator(resource: RequestResource, context: RuleContext): string[] {
+    const a = resource.inputs;
+    const problems: string[] = [];
+    if (!GUID_TEXT.test(str(a.objectId) ?? "")) {
+        problems.push(`objectId ${JSON.stringify(a.objectId)}: the administrator is named after its Entra object id`);
+    }
+    if (!["User", "Group", "ServicePrincipal", "Unknown"].includes(str(a.principalType) ?? "")) {
+        problems.push(`principalType ${JSON.stringify(a.principalType)}: Flexible Server takes User, Group or ServicePrincipal (azure-native's enum spells the Cosmos DB API's lowercase values)`);
+    }
+    const server = referenced(context, K.server, a.serverName, "serverName");
+    if (server && obj(server.inputs.authConfig).activeDirectoryAuth !== "Enabled") {
+        problems.push(`server ${String(a.serverName)} has Entra authentication off: an administrator needs it on`);
+    }
+    return problems;
+}
+
+function checkDiagnosticSetting(resource: RequestResource): string[] {
+    const d = resource.inputs;
+    const problems: string[] = [];
+    if (![d.workspaceId, d.storageAccountId, d.eventHubAuthorizationRuleId, d.marketplacePartnerId].some((v) => v !== undefined)) {
+        problems.push("no destination: a diagnostic setting needs a workspace, a storage account, an event hub or a partner");
+    }
+    if (d.logAnalyticsDestinationType !== undefined && d.logAnalyticsDestinationType !== "Dedicated" && d.logAnalyticsDestinationType !== "AzureDiagnostics") {
+        problems.push(`logAnalyticsDestinationType ${JSON.stringify(d.logAnalyticsDestinationType)}: Dedicated, or AzureDiagnostics (unset)`);
+    }
+    const seen = new Set<string>();
+    for (const entry of [...arr(d.logs), ...arr(d.metrics)].map(obj)) {
+        const picks = [entry.category, entry.categoryGroup].filter((v) => v !== undefined);
+        if (picks.length !== 1) {
+            problems.push(`a log entry names ${picks.length === 0 ? "neither" : "both"} category and categoryGroup: exactly one`);
+        }
+        if (typeof entry.enabled !== "boolean") {
+            problems.push(`${String(picks[0])}: enabled is required`);
+        }
+        if (entry.retentionPolicy !== undefined && d.storageAccountId === undefined) {
+            problems.push(`${String(picks[0])}: retentionPolicy applies to storage accounts only (a workspace keeps its own retention)`);
+        }
+        const key = String(picks[0]).toLowerCase();
+        if (seen.has(key)) {
+            problems.push(`${String(picks[0])} is listed twice`);
+        }
+        seen.add(key);
+    }
+    return problems;
+}
+
+function checkLogAnalytics(resource: RequestResource): string[] {
+    const w = resource.inputs;
+    const days = num(w.retentionInDays);
+    if (kindOf(resource.type) === K.workspace) {
+        return days !== undefined && (days < 30 || days > 730) ? [`retentionInDays ${days}: a PerGB2018 workspace keeps 30-730 days`] : [];
+    }
+    const problems: string[] = [];
+    const name = str(w.tableName) ?? "";
+    if (!name.endsWith("_CL")) {
+        problems.push(`tableName ${name}: a custom table's name ends in _CL`);
+    }
+    const columns = arr(obj(w.schema).columns).map(obj);
+    if (!columns.some((c) => c.name === "TimeGenerated" && c.type === "dateTime")) {
+        problems.push("schema: a custom table needs TimeGenerated of type dateTime");
+    }
+    if (days !== undefined && days !== -1 && (days < 4 || days > 730)) {
+        problems.push(`retentionInDays ${days}: a table keeps 4-730 days, or -1 for the workspace's`);
+    }
+    return problems;
+}
+
+function checkDataCollectionRule(resource: RequestResource, context: RuleContext): string[] {
+    const r = resource.inputs;
+    const problems: string[] = [];
+    const declared = Object.keys(obj(r.streamDeclarations));
+    for (const name of declared.filter((n) => !n.startsWith("Custom-"))) {
+        problems.push(`stream ${name}: a declared stream's name starts with Custom-`);
+    }
+    const destinations = Object.values(obj(r.destinations)).flatMap(arr).map((d) => str(obj(d).name));
+    for (const flow of arr(r.dataFlows).map(obj)) {
+        for (const stream of arr(flow.streams).map(String)) {
+            if (!declared.includes(stream) && !stream.startsWith("Microsoft-")) {
+                problems.push(`data flow stream ${stream} is neither declared nor built in (a data source's name is not a stream)`);
+            }
+        }
+        for (const target of arr(flow.destinations).map(String).filter((t) => !destinations.includes(t))) {
+            problems.push(`data flow destination ${target} is not one of the rule's destinations`);
+        }
+        const output = str(flow.outputStream);
+        if (output !== undefined && !/^(Custom-[A-Za-z0-9_]+_CL|Microsoft-[A-Za-z0-9]+)$/.test(output)) {
+            problems.push(`outputStream ${output}: Custom-<table>_CL, or Microsoft-<table>`);
+        }
+    }
+    for (const destination of arr(obj(r.destinations).logAnalytics).map(obj)) {
+        const workspace = referenced(context, K.workspace, destination.workspaceResourceId, "workspaceName");
+        const where = workspace ? str(workspace.inputs.location) : undefined;
+        if (where && str(r.location) && where.toLowerCase() !== String(r.location).toLowerCase()) {
+            problems.push(`location ${String(r.location)}: a data collection rule must be in its workspace's region (${where})`);
+        }
+    }
+    return problems;
+}
+
+const DURATION_MINUTES: Record<string, number> = { PT1M: 1, PT5M: 5, PT15M: 15, PT30M: 30, PT1H: 60, PT6H: 360, PT12H: 720, P1D: 1440 };
+
+function checkAlerting(resource: RequestResource): string[] {
+    const a = resource.inputs;
+    const problems: string[] = [];
+    if (kindOf(resource.type) === K.actionGroup) {
+        const short = str(a.groupShortName) ?? "";
+        if (short.length < 1 || short.length > 12) {
+            problems.push(`groupShortName ${JSON.stringify(short)}: 1-12 characters`);
+        }
+        return problems;
+    }
+    const severity = num(a.severity);
+    if (severity === undefined || severity < 0 || severity > 4 || !Number.isInteger(severity)) {
+        problems.push(`severity ${String(a.severity)}: 0-4`);
+    }
+    const frequency = DURATION_MINUTES[str(a.evaluationFrequency) ?? ""];
+    const window = DURATION_MINUTES[str(a.windowSize) ?? ""];
+    if (frequency === undefined || frequency > 60) {
+        problems.push(`evaluationFrequency ${String(a.evaluationFrequency)}: PT1M, PT5M, PT15M, PT30M or PT1H`);
+    }
+    if (window === undefined) {
+        problems.push(`windowSize ${String(a.windowSize)}: PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or P1D`);
+    } else if (frequency !== undefined && window < frequency) {
+        problems.push(`windowSize ${String(a.windowSize)} is shorter than evaluationFrequency ${String(a.evaluationFrequency)}`);
+    }
+    if (str(a.location)?.toLowerCase() !== "global" && a.location !== undefined) {
+        problems.push(`location ${String(a.location)}: a metric alert lives in global`);
+    }
+    return problems;
+}
+
 const LEARN = "https://learn.microsoft.com/azure";
 
 export const AZURE_RULES: readonly AzureRule[] = [
@@ -737,6 +893,41 @@ export const AZURE_RULES: readonly AzureRule[] = [
         source: `${LEARN}/azure-resource-manager/management/tag-resources#limitations`,
         appliesTo: "*",
         check: checkTags,
+    },
+    {
+        id: "postgres-authentication",
+        description: "Password authentication off needs Entra authentication on; Entra authentication needs the tenant; an Entra administrator is named after its object id, has a PascalCase principal type, and needs Entra on.",
+        source: `${LEARN}/postgresql/security/security-entra-configure; Azure/azure-rest-api-specs Microsoft.DBforPostgreSQL stable/2025-08-01 AdministratorsMicrosoftEntra.json (principalType Unknown|User|Group|ServicePrincipal); azurerm postgresql_flexible_server docs (authentication.tenant_id)`,
+        appliesTo: [K.server, K.entraAdmin],
+        check: (resource, context) => (kindOf(resource.type) === K.server ? checkServerAuthentication(resource) : checkEntraAdministrator(resource, context)),
+    },
+    {
+        id: "diagnostic-setting-request",
+        description: "A diagnostic setting has a destination, names each log by category or category group (once), says whether it is enabled, and keeps retention policies for storage accounts.",
+        source: `${LEARN}/azure-monitor/platform/diagnostic-settings; ${LEARN}/azure-monitor/essentials/migrate-to-azure-storage-lifecycle-policy`,
+        appliesTo: [K.diagnosticSetting],
+        check: checkDiagnosticSetting,
+    },
+    {
+        id: "log-analytics-request",
+        description: "A PerGB2018 workspace keeps 30-730 days; a custom table's name ends in _CL, it has TimeGenerated as dateTime, and keeps 4-730 days (or -1: the workspace's).",
+        source: `${LEARN}/azure-monitor/logs/data-retention-configure; ${LEARN}/azure-monitor/logs/create-custom-table; hashicorp/terraform-provider-azurerm #21897 (SchemaUpdateFatalError without TimeGenerated)`,
+        appliesTo: [K.workspace, K.workspaceTable],
+        check: checkLogAnalytics,
+    },
+    {
+        id: "data-collection-rule-request",
+        description: "A data collection rule's custom streams start with Custom-, its flows read declared or built-in streams into its own destinations, write to Custom-<table>_CL, and it lives in its workspace's region.",
+        source: `${LEARN}/azure-monitor/data-collection/data-collection-rule-structure; ${LEARN}/azure-monitor/agents/data-collection-log-text; MicrosoftDocs/azure-docs #94401`,
+        appliesTo: [K.dataCollectionRule],
+        check: checkDataCollectionRule,
+    },
+    {
+        id: "alerting-request",
+        description: "A metric alert has severity 0-4, a frequency of PT1M-PT1H, a window among Azure's durations and not shorter than the frequency, and lives in global; an action group's short name has 1-12 characters.",
+        source: `${LEARN}/templates/microsoft.insights/metricalerts; ${LEARN}/azure-monitor/alerts/action-groups`,
+        appliesTo: [K.metricAlert, K.actionGroup],
+        check: checkAlerting,
     },
     {
         id: "replacement-deletes-first",

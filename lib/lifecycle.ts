@@ -118,6 +118,48 @@ export function blockedRemovals(input: BlockedRemovalInput): string[] {
     return problems;
 }
 
+export interface AuditChangeInput {
+    readonly previous: { readonly protection?: DeployedProtection; readonly auditWorkspaceId?: string };
+    /** securepg:monitoring.diagnostics for this deployment. */
+    readonly diagnostics: boolean;
+    /** Whether this deployment creates its own workspace (diagnostics on, no workspaceId). */
+    readonly createsWorkspace: boolean;
+    /** The name and resource group of the workspace the stack creates. */
+    readonly workspaceName: string;
+    readonly resourceGroup: string;
+}
+
+/**
+ * The audit trail's deletes that would stop halfway: a CanNotDelete lock on the server also blocks
+ * deleting its diagnostic setting, and Pulumi refuses to delete the protected workspace. And the
+ * one that loses data without stopping: the stack's own workspace, with its logs.
+ */
+export function auditChanges(input: AuditChangeInput): { problems: string[]; warnings: string[] } {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const deployedId = input.previous.auditWorkspaceId;
+    if (deployedId === undefined) {
+        return { problems, warnings };
+    }
+    const protection = input.previous.protection;
+    if (!input.diagnostics && protection?.deleteLock) {
+        problems.push("securepg:monitoring.diagnostics false deletes the server's diagnostic setting, which the server's CanNotDelete lock blocks (ScopeLocked). " +
+            "First run an update with securepg:database.deleteLock false and diagnostics still on (it removes the lock), then turn diagnostics off, then the lock back on.");
+    }
+    const segments = deployedId.split("/");
+    const deployedOwn = segments.at(-1)?.toLowerCase() === input.workspaceName.toLowerCase() &&
+        segments[4]?.toLowerCase() === input.resourceGroup.toLowerCase();
+    if (deployedOwn && !input.createsWorkspace) {
+        const what = `${input.diagnostics ? "using another workspace" : "turning diagnostics off"} deletes the stack's audit workspace ${input.workspaceName} and the logs in it`;
+        if (protection?.protect) {
+            problems.push(`${what}, which Pulumi protect keeps. Export what you must keep, then run an update with securepg:protect false and the workspace still in use, then this change, then protect the stack again.`);
+        } else {
+            warnings.push(`${what} (Azure keeps a deleted workspace recoverable for 14 days)`);
+        }
+    }
+    return { problems, warnings };
+}
+
 export function describeProtection(p: DeployedProtection): string {
     return [p.protect ? "Pulumi protect" : "", p.deleteLock ? "the CanNotDelete lock" : ""].filter(Boolean).join(" and ");
 }

@@ -29,6 +29,12 @@ export interface ResourceNames {
     readonly availabilitySet: string;
     /** Prefix of the server name; a random suffix makes it globally unique unless the stack names it. */
     readonly serverPrefix: string;
+    readonly logAnalyticsWorkspace: string;
+    readonly dataCollectionRule: string;
+    readonly actionGroup: string;
+    readonly actionGroupShortName: string;
+    /** Prefix of the metric alerts' names: `<prefix>-<what>`. */
+    readonly alertPrefix: string;
 }
 
 /** Lowercase letters, digits and hyphens: the common subset of what these resource types accept. */
@@ -59,6 +65,13 @@ export const NAME_LIMITS = {
     flexibleServer: 63,
     /** One DNS label (the private zone's first label). */
     dnsLabel: 63,
+    /** Log Analytics: 4-63 letters, digits and hyphens, a letter or digit at both ends. */
+    logAnalyticsWorkspace: 63,
+    dataCollectionRule: 64,
+    actionGroup: 260,
+    /** Action groups' short name, which the email and SMS carry. */
+    actionGroupShortName: 12,
+    metricAlert: 260,
 } as const;
 
 /** Length of the random suffix that makes a generated server name globally unique. */
@@ -108,6 +121,11 @@ export function resourceNames(project: string, stack: string): ResourceNames {
         loadBalancer: fitName(`lbi-${base}-proxy`, L.loadBalancer),
         availabilitySet: fitName(`avail-${base}-proxy`, L.availabilitySet),
         serverPrefix: fitName(`psql-${base}`, L.flexibleServer - SERVER_SUFFIX_LENGTH - 1),
+        logAnalyticsWorkspace: fitName(`log-${base}`, L.logAnalyticsWorkspace),
+        dataCollectionRule: fitName(`dcr-${base}-proxy`, L.dataCollectionRule),
+        actionGroup: fitName(`ag-${base}`, L.actionGroup),
+        actionGroupShortName: fitName(`spg-${slug(stack)}`, L.actionGroupShortName),
+        alertPrefix: fitName(`alert-${base}`, L.metricAlert - 24),
     };
 }
 

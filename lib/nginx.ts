@@ -150,9 +150,11 @@ events {
 }
 
 stream {
-    log_format securepg '$remote_addr:$remote_port [$time_local] $protocol $status '
+    # Read by the data collection rule's transformation: lib/audit.ts SESSION_LINE_PATTERN.
+    log_format securepg '$remote_addr:$remote_port [$time_iso8601] $protocol $status '
                         'upstream=$upstream_addr sent=$bytes_sent received=$bytes_received '
-                        'session_time=$session_time connect_time=$upstream_connect_time';
+                        'session_time=$session_time connect_time=$upstream_connect_time '
+                        'proxy=$server_addr:$server_port';
     # Every session is logged except the load balancer's health probes.
     map $remote_addr $securepg_logged {
 ${unlogged}

@@ -1,5 +1,6 @@
 /** The validated, fully defaulted configuration of one stack. Every component reads only this. */
 import type { Ipv4Cidr } from "./cidr";
+import type { EntraAdmin } from "./entra";
 import type { ZonePlan } from "./regions";
 
 export type Environment = "dev" | "prod";
@@ -45,6 +46,10 @@ interface DatabaseCommon {
     readonly allowReplace: boolean;
     /** An Azure CanNotDelete lock on the server (inherited by its firewall rules and databases). */
     readonly deleteLock: boolean;
+    /** The server's Microsoft Entra administrator (a group, preferably); set: Entra authentication is on. */
+    readonly entraAdmin: EntraAdmin | undefined;
+    /** Password authentication; unset: what the deployed server has, or see `chooseDatabaseAuth`. */
+    readonly passwordAuth: boolean | undefined;
 }
 
 /** Private access: VNet-integrated server, no public endpoint, no firewall rules. */
@@ -70,6 +75,10 @@ export interface VpnConfig {
     /** Names of self-signed root CAs Azure trusts; the last one signs client certificates. */
     readonly rootCertificates: readonly string[];
     readonly clientCertificateValidityDays: number;
+    /** How VPN clients sign in: certificates, Microsoft Entra ID (OpenVPN, Windows and macOS), or both. */
+    readonly authentication: "certificate" | "entra" | "both";
+    /** The Entra app clients sign in to; unset: the Microsoft-registered Azure VPN Client. */
+    readonly entraAudience: string | undefined;
 }
 
 export interface ProxyConfig {
@@ -91,6 +100,17 @@ export interface ProxyConfig {
     readonly keepaliveProbes: number;
 }
 
+export interface MonitoringConfig {
+    /** The audit trail: server and gateway diagnostic settings, and the proxies' logs through the Azure Monitor Agent. */
+    readonly diagnostics: boolean;
+    /** An existing Log Analytics workspace's resource id; unset: the stack creates its own. */
+    readonly workspaceId: string | undefined;
+    /** Days of retention: the created workspace's, or in an existing one, securepg's own table's. */
+    readonly retentionInDays: number;
+    /** Where alerts are emailed (an action group); empty: alerts fire without notifying anyone. */
+    readonly alertEmails: readonly string[];
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -100,10 +120,13 @@ export interface StackConfig {
     readonly zones: ZonePlan;
     /** Pulumi `protect` on stateful resources (resource group, server, databases, DNS zone). */
     readonly protect: boolean;
+    /** The Microsoft Entra tenant for VPN sign-in and the database's Entra authentication; unset: the deploying identity's. */
+    readonly entraTenantId: string | undefined;
     readonly network: NetworkConfig;
     readonly database: DatabaseConfig;
     readonly vpn: VpnConfig;
     readonly proxy: ProxyConfig;
+    readonly monitoring: MonitoringConfig;
     /** Non-fatal findings (retiring SKUs, extended-support versions, ...), shown as warnings. */
     readonly warnings: readonly string[];
 }

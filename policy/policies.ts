@@ -17,6 +17,7 @@ import {
     checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, DEFAULT_PROTECTED_PORTS, environmentOf, isProduction,
+    checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, DEFAULT_RETENTION_FLOOR_DAYS,
     type Finding, type StackResource,
 } from "./rules";
 import { secretPathsOf } from "./secretness";
@@ -228,6 +229,42 @@ export const vpnClientPoolNoVnetOverlap: StackValidationPolicy = {
 };
 
 // ------------------------------------------------------------------------------------------------
+// Identity and audit
+// ------------------------------------------------------------------------------------------------
+
+export const prodDiagnosticsOn: StackValidationPolicy = {
+    name: "prod-diagnostics-on",
+    description: "Production PostgreSQL servers and VPN gateways send their connection logs (PostgreSQLLogs, P2SDiagnosticLog) to a Log Analytics workspace.",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateStack: forStack(checkProdDiagnostics),
+};
+
+export const postgresPasswordlessHasEntraAdmin: StackValidationPolicy = {
+    name: "postgres-passwordless-has-entra-admin",
+    description: "A PostgreSQL server with password authentication off has Microsoft Entra authentication on and an Entra administrator in the stack.",
+    enforcementLevel: mandatory,
+    severity: "critical",
+    validateStack: forStack(checkPasswordlessHasEntraAdmin),
+};
+
+export const logRetentionFloor: StackValidationPolicy = {
+    name: "log-retention-floor",
+    description: "In production, Log Analytics workspaces and tables the stack manages keep logs at least the floor (90 days unless configured).",
+    enforcementLevel: mandatory,
+    severity: "medium",
+    configSchema: {
+        properties: { floorDays: { type: "integer", minimum: 30, maximum: 730, default: DEFAULT_RETENTION_FLOOR_DAYS } },
+    },
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        const floor = args.getConfig<{ floorDays?: number }>().floorDays;
+        for (const finding of checkLogRetention(args.resources.map(stackResourceOf), typeof floor === "number" ? floor : DEFAULT_RETENTION_FLOOR_DAYS)) {
+            reportViolation(finding.message, finding.urn);
+        }
+    },
+};
+
+// ------------------------------------------------------------------------------------------------
 // Secrets
 // ------------------------------------------------------------------------------------------------
 
@@ -274,7 +311,8 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
 ];
 
 export const stackPolicies: StackValidationPolicy[] = [
-    vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, secretsStaySecret, secretsVisibleToPolicy, azureRequestRules,
+    vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, prodDiagnosticsOn, postgresPasswordlessHasEntraAdmin, logRetentionFloor,
+    secretsStaySecret, secretsVisibleToPolicy, azureRequestRules,
 ];
 
 /** Everything the pack enforces, in the order it reports. */

@@ -29,6 +29,12 @@ export const TYPES = {
     publicIp: "azure-native:network:PublicIPAddress",
     virtualNetwork: "azure-native:network:VirtualNetwork",
     vpnGateway: "azure-native:network:VirtualNetworkGateway",
+    entraAdmin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+    /** The older name of the same resource (API 2025-01-01-preview); azure-native aliases the two. */
+    entraAdminLegacy: "azure-native:dbforpostgresql:Administrator",
+    diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
+    workspace: "azure-native:operationalinsights:Workspace",
+    workspaceTable: "azure-native:operationalinsights:Table",
     virtualMachine: "azure-native:compute:VirtualMachine",
     randomPassword: "random:index/randomPassword:RandomPassword",
     tlsPrivateKey: "tls:index/privateKey:PrivateKey",

@@ -7,6 +7,7 @@
  * `pulumi up`, when the engine knows it.
  */
 import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
 import { regionZones } from "../lib/regions";
 import {
     armName, arr, formatPath, isKind, kindOf, isUnknown, obj, present, sameText, str, TYPES, walkStrings,
@@ -439,6 +440,87 @@ export function checkVpnClientPools(resources: readonly StackResource[]): Findin
                 });
             }
         }
+    }
+    return findings;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Identity and audit
+// ------------------------------------------------------------------------------------------------
+
+/** Whether `resource` refers to `target` through `property` (or, without property dependencies, at all). */
+function refersTo(resource: StackResource, property: string, target: StackResource): boolean {
+    const viaProperty = resource.propertyDependencies?.[property];
+    return (viaProperty && viaProperty.length > 0 ? viaProperty : resource.dependencies).includes(target.urn);
+}
+
+/** The diagnostic settings in the stack that send `category` of `target` to a Log Analytics workspace. */
+function diagnosticsOf(target: StackResource, category: string, resources: readonly StackResource[]): StackResource[] {
+    return ofKind(resources, TYPES.diagnosticSetting).filter((setting) =>
+        refersTo(setting, "resourceUri", target) &&
+        present(setting.props.workspaceId) &&
+        arr(setting.props.logs).some((log) => {
+            const entry = obj(log);
+            return entry.enabled === true && (sameText(entry.category, category) || sameText(entry.categoryGroup, "allLogs") || sameText(entry.categoryGroup, "audit"));
+        }));
+}
+
+/**
+ * Production servers and gateways keep their audit trail: a diagnostic setting to a workspace with
+ * the server's connection log (PostgreSQLLogs) and the gateway's point-to-site log.
+ */
+export function checkProdDiagnostics(resources: readonly StackResource[]): Finding[] {
+    const findings: Finding[] = [];
+    const wanted: Array<[string, string, string]> = [[TYPES.server, "PostgreSQLLogs", "PostgreSQL server"], [TYPES.vpnGateway, "P2SDiagnosticLog", "VPN gateway"]];
+    for (const [type, category, what] of wanted) {
+        for (const target of ofKind(resources, type).filter((r) => isProduction(environmentOf(r.props)))) {
+            if (diagnosticsOf(target, category, resources).length === 0) {
+                findings.push({ urn: target.urn, message: `${what} ${target.name} sends no ${category} to a Log Analytics workspace: production keeps its audit trail (securepg:monitoring.diagnostics)` });
+            }
+        }
+    }
+    return findings;
+}
+
+/** A server with password authentication off has Entra on and an Entra administrator, or nobody can sign in. */
+export function checkPasswordlessHasEntraAdmin(resources: readonly StackResource[]): Finding[] {
+    const findings: Finding[] = [];
+    const admins = [...ofKind(resources, TYPES.entraAdmin), ...ofKind(resources, TYPES.entraAdminLegacy)];
+    for (const server of ofKind(resources, TYPES.server)) {
+        const auth = obj(server.props.authConfig);
+        if (!sameText(auth.passwordAuth, "Disabled")) {
+            continue;
+        }
+        if (!sameText(auth.activeDirectoryAuth, "Enabled") && !isUnknown(auth.activeDirectoryAuth)) {
+            findings.push({ urn: server.urn, message: `PostgreSQL server ${server.name} has password and Entra authentication both off: nobody can sign in` });
+        } else if (!admins.some((admin) => refersTo(admin, "serverName", server))) {
+            findings.push({ urn: server.urn, message: `PostgreSQL server ${server.name} has password authentication off and no Entra administrator in this stack (securepg:database.entraAdmin)` });
+        }
+    }
+    return findings;
+}
+
+export const DEFAULT_RETENTION_FLOOR_DAYS = PROD_RETENTION_FLOOR_DAYS;
+
+/**
+ * In a production stack (any resource tagged so, or none tagged otherwise), every workspace and
+ * workspace table the stack manages keeps logs at least `floorDays`. A table at -1 inherits the
+ * workspace's retention, which is checked where the stack owns the workspace.
+ */
+export function checkLogRetention(resources: readonly StackResource[], floorDays: number = DEFAULT_RETENTION_FLOOR_DAYS): Finding[] {
+    const environments = resources.filter((r) => !isKind(r.type, TYPES.stack)).map((r) => environmentOf(r.props)).filter(present);
+    const production = environments.length === 0 || environments.some((e) => isProduction(e));
+    if (!production) {
+        return [];
+    }
+    const findings: Finding[] = [];
+    for (const holder of [...ofKind(resources, TYPES.workspace), ...ofKind(resources, TYPES.workspaceTable)]) {
+        const days = holder.props.retentionInDays;
+        const inherits = isKind(holder.type, TYPES.workspaceTable) && days === -1;
+        if (isUnknown(days) || inherits || (typeof days === "number" && days >= floorDays)) {
+            continue;
+        }
+        findings.push({ urn: holder.urn, message: `${isKind(holder.type, TYPES.workspace) ? "Log Analytics workspace" : "workspace table"} ${holder.name} keeps logs ${show(days)} days: production keeps them at least ${floorDays} (securepg:monitoring.retentionInDays)` });
     }
     return findings;
 }

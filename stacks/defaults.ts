@@ -2,6 +2,7 @@
  * Per-environment defaults, written in the same shape as a stack file so they pass through exactly
  * the same validation. A stack file overrides any of them key by key.
  */
+import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
 import type { Environment } from "./types";
 
 export interface RawSections {
@@ -9,6 +10,7 @@ export interface RawSections {
     database?: Record<string, unknown>;
     vpn?: Record<string, unknown>;
     proxy?: Record<string, unknown>;
+    monitoring?: Record<string, unknown>;
 }
 
 const shared = {
@@ -19,6 +21,8 @@ const shared = {
         clients: [],
         rootCertificates: ["root-1"],
         clientCertificateValidityDays: 365,
+        // Certificates until a stack chooses Entra: an existing gateway is not changed by an upgrade.
+        authentication: "certificate",
     },
     proxy: {
         port: 5432,
@@ -32,6 +36,7 @@ const shared = {
         keepaliveIntervalSeconds: 30,
         keepaliveProbes: 4,
     },
+    monitoring: { diagnostics: true, alertEmails: [] },
 } as const;
 
 const databaseShared = {
@@ -64,6 +69,8 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Re
         // One burstable proxy: a dev stack's load stays far below its baseline (docs/performance.md).
         // Basv2: B-series v1 (B1s, B1ms, B2s) is announced for retirement.
         proxy: { ...shared.proxy, instances: 1, vmSize: "Standard_B2ats_v2" },
+        // 30 days: the first 31 are included in the ingestion price, so less would save nothing.
+        monitoring: { ...shared.monitoring, retentionInDays: 30 },
     },
     prod: {
         protect: true,
@@ -82,5 +89,6 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Re
         // Two proxies in two zones, non-burstable: their sustained capacity is well over twice what
         // the default prod server can serve (measured: docs/performance.md).
         proxy: { ...shared.proxy, instances: 2, vmSize: "Standard_D2as_v5" },
+        monitoring: { ...shared.monitoring, retentionInDays: PROD_RETENTION_FLOOR_DAYS },
     },
 };

@@ -5,7 +5,11 @@
  * value smaller than what Azure already has.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import type { ExistingWorkspace } from "../lib/audit";
+import type { DeployedDatabaseAuth } from "../lib/entra";
 import type { DeployedGateway, DeployedProtection } from "../lib/lifecycle";
 import type { StackConfig } from "./types";
 
@@ -18,6 +22,8 @@ export const DEPLOYMENT_OUTPUTS = {
     resourceGroupName: "resourceGroupName",
     firewallRuleNames: "firewallRuleNames",
     databaseNames: "databaseNames",
+    databaseAuthentication: "databaseAuthentication",
+    auditWorkspaceId: "auditWorkspaceId",
 } as const;
 
 export interface PreviousDeployment {
@@ -29,6 +35,10 @@ export interface PreviousDeployment {
     readonly resourceGroupName: string | undefined;
     readonly firewallRuleNames: string[] | undefined;
     readonly databaseNames: string[] | undefined;
+    /** How the deployed server lets people sign in (absent before Entra support). */
+    readonly databaseAuthentication: DeployedDatabaseAuth | undefined;
+    /** The workspace the audit trail went to (absent: none, or a deployment from before it). */
+    readonly auditWorkspaceId: string | undefined;
 }
 
 /** A property of an output that an older deployment may lack, or may hold as something else than an object. */
@@ -50,7 +60,18 @@ export function previousDeploymentOf(outputs: Record<string, unknown>): Previous
         resourceGroupName: text(outputs[DEPLOYMENT_OUTPUTS.resourceGroupName]),
         firewallRuleNames: texts(outputs[DEPLOYMENT_OUTPUTS.firewallRuleNames]),
         databaseNames: texts(outputs[DEPLOYMENT_OUTPUTS.databaseNames]),
+        databaseAuthentication: databaseAuthOf(outputs[DEPLOYMENT_OUTPUTS.databaseAuthentication]),
+        auditWorkspaceId: text(outputs[DEPLOYMENT_OUTPUTS.auditWorkspaceId]),
     };
+}
+
+function databaseAuthOf(value: unknown): DeployedDatabaseAuth | undefined {
+    const passwordAuth = field(value, "passwordAuth");
+    const objectId = field(value, "entraAdminObjectId");
+    if (typeof passwordAuth !== "boolean" || !(objectId === null || typeof objectId === "string")) {
+        return undefined;
+    }
+    return { passwordAuth, entraAdminObjectId: objectId };
 }
 
 export async function readPreviousDeployment(config: Pick<StackConfig, "project" | "stack">): Promise<PreviousDeployment> {
@@ -86,5 +107,36 @@ export async function readLiveStorageSizeGB(previous: PreviousDeployment): Promi
             return undefined;
         }
         throw new pulumi.RunError(`could not read the deployed server ${previous.serverName} (its storage size, which Azure may have grown): ${message}`);
+    }
+}
+
+/** `/subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.OperationalInsights/workspaces/<n>`, in any case. */
+export function workspaceIdParts(id: string): { subscriptionId: string; resourceGroupName: string; workspaceName: string } | undefined {
+    const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)$/i.exec(id);
+    return match ? { subscriptionId: match[1]!, resourceGroupName: match[2]!, workspaceName: match[3]! } : undefined;
+}
+
+/**
+ * The existing workspace `securepg:monitoring.workspaceId` names, read before anything is declared:
+ * its region (the data collection rule must be in it), and that it is in the subscription this stack
+ * deploys to (where the program reads and writes it). Any failure stops the deployment with the reason.
+ */
+export async function readExistingWorkspace(workspaceId: string): Promise<ExistingWorkspace> {
+    const parts = workspaceIdParts(workspaceId);
+    if (!parts) {
+        throw new pulumi.RunError(`securepg:monitoring.workspaceId ${workspaceId} is not a Log Analytics workspace resource id`);
+    }
+    const { subscriptionId } = await authorization.getClientConfig();
+    if (subscriptionId.toLowerCase() !== parts.subscriptionId.toLowerCase()) {
+        throw new pulumi.RunError(`securepg:monitoring.workspaceId is in subscription ${parts.subscriptionId}, but this stack deploys to ${subscriptionId}; ` +
+            "use a workspace in the same subscription (its session table and the data collection rule are written there)");
+    }
+    try {
+        const workspace = await operationalinsights.getWorkspace({ resourceGroupName: parts.resourceGroupName, workspaceName: parts.workspaceName });
+        return { id: workspace.id, resourceGroupName: parts.resourceGroupName, workspaceName: workspace.name, location: workspace.location };
+    } catch (error) {
+        const message = (error as Error).message;
+        throw new pulumi.RunError(`could not read securepg:monitoring.workspaceId ${workspaceId}` +
+            (NOT_FOUND.test(message) ? ": it does not exist (or this identity may not read it)" : `: ${message}`));
     }
 }

@@ -7,6 +7,7 @@ import { nonPublicReason, parseAddressOrCidr, parseCidr, isRfc1918, contains, ty
 import { SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
+import { GUID } from "../lib/entra";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
     return z.string({ error: "must be a CIDR string like 10.40.0.0/16" }).transform((text, ctx) => {
@@ -124,6 +125,18 @@ export const databaseFields = {
     passwordRotation: int(1, 1_000_000),
     allowReplace: bool,
     deleteLock: bool,
+    entraAdmin: z.object({
+        objectId: z.string({ error: "must be the Entra object id (a GUID)" }).regex(GUID, "must be the Entra object id (a GUID)"),
+        // Azure matches tokens to the role by object id; the name is what people sign in as.
+        principalName: z.string({ error: "must be the group's display name, a user's UPN or an app's display name" })
+            .min(1, "must not be empty").max(128, "must be at most 128 characters"),
+        principalType: z.enum(["Group", "User", "ServicePrincipal"], { error: 'must be "Group", "User" or "ServicePrincipal"' }).default("Group"),
+    }, {
+        error: (issue) => (issue.code === "unrecognized_keys"
+            ? `has unknown settings: ${issue.keys.join(", ")} (known: objectId, principalName, principalType)`
+            : "must be an object { objectId, principalName, principalType }"),
+    }).strict(),
+    passwordAuth: bool,
 };
 
 export const vpnFields = {
@@ -141,6 +154,8 @@ export const vpnFields = {
     rootCertificates: uniqueList(name(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and -, at most 63"), "root certificate names")
         .refine((roots) => roots.length >= 1 && roots.length <= 20, { message: "must list 1 to 20 roots (Azure's limit is 20)" }),
     clientCertificateValidityDays: int(1, 3650),
+    authentication: z.enum(["certificate", "entra", "both"], { error: 'must be "certificate", "entra" or "both"' }),
+    entraAudience: z.string({ error: "must be an app id (a GUID)" }).regex(GUID, "must be an app id (a GUID)"),
 };
 
 export const proxyFields = {
@@ -159,10 +174,23 @@ export const proxyFields = {
     keepaliveProbes: int(1, 20),
 };
 
+/** A Log Analytics workspace's resource id; Azure returns its segments in varying case. */
+export const WORKSPACE_ID = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.OperationalInsights\/workspaces\/([A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9])$/i;
+
+export const monitoringFields = {
+    diagnostics: bool,
+    workspaceId: z.string({ error: "must be a Log Analytics workspace resource id" })
+        .regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
+    // Azure's range for a PerGB2018 workspace; the first 31 days are included in the ingestion price.
+    retentionInDays: int(30, 730),
+    alertEmails: uniqueList(z.email({ error: "must be an email address" }), "email addresses"),
+};
+
 export const topLevelFields = {
     location: z.string({ error: "must be an Azure region name" }).regex(/^[a-z][a-z0-9]+$/, "must be an Azure region name like westeurope (lowercase, no spaces)"),
     environment: z.enum(["dev", "prod"], { error: 'must be "dev" or "prod"' }),
     protect: bool,
+    entraTenantId: z.string({ error: "must be a tenant id (a GUID)" }).regex(GUID, "must be a tenant id (a GUID)"),
 };
 
 export type FieldSchemas = Record<string, z.ZodType>;

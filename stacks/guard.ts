@@ -5,8 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
-import { blockedRemovals, describeProtection, gatewaySkuProblem, unprotectKeys, type DeployedProtection } from "../lib/lifecycle";
+import { auditChanges, blockedRemovals, describeProtection, gatewaySkuProblem, unprotectKeys, type DeployedProtection } from "../lib/lifecycle";
+import { resourceNames } from "../lib/naming";
 import { describeChanges, replacementChanges, type DatabaseIdentity, type IdentityChange } from "../lib/replacement";
+import { chooseDatabaseAuth, type DatabaseAuthChoice } from "../lib/entra";
 import type { PreviousDeployment } from "./deployed";
 import type { StackConfig } from "./types";
 
@@ -32,6 +34,34 @@ function replacementProblem(config: StackConfig, changes: readonly IdentityChang
         return `${what}\nRestore the previous values to keep the server. To replace it on purpose, take a backup and set securepg:database.allowReplace to true for this update.`;
     }
     return undefined;
+}
+
+/** How the server lets people sign in for this deployment: the configuration, else what is deployed. */
+export function databaseAuthFor(config: Pick<StackConfig, "database" | "environment">, previous: PreviousDeployment): DatabaseAuthChoice {
+    return chooseDatabaseAuth({
+        configured: config.database.passwordAuth,
+        entraAdmin: config.database.entraAdmin,
+        environment: config.environment,
+        deployed: previous.databaseAuthentication,
+        serverDeployed: previous.serverName !== undefined,
+    });
+}
+
+function authenticationFindings(config: StackConfig, previous: PreviousDeployment, problems: string[], warnings: string[]): void {
+    const auth = databaseAuthFor(config, previous);
+    if (previous.serverName === undefined || auth.passwordAuth) {
+        return;
+    }
+    const deployed = previous.databaseAuthentication;
+    if (!deployed?.entraAdminObjectId) {
+        // The server update (passwords off) runs before the administrator exists: nobody could sign in.
+        problems.push("securepg:database.passwordAuth false would lock everyone out: the deployed server has no Entra administrator yet. " +
+            "First deploy with securepg:database.entraAdmin and passwords still on, sign in with a token and map your applications' identities; " +
+            "then set passwordAuth to false in a later update (docs/operations.md, \"Rotating to passwordless\").");
+    } else if (deployed.passwordAuth) {
+        warnings.push("securepg:database.passwordAuth false: from this update on the admin password no longer signs in; " +
+            "clients and applications must use Entra tokens (the password role stays, so true brings it back in place)");
+    }
 }
 
 export interface DeploymentCheck {
@@ -60,6 +90,15 @@ export function checkDeployment(config: StackConfig, identity: DatabaseIdentity,
     if (sku) {
         problems.push(`securepg:vpn.sku ${sku}`);
     }
+    authenticationFindings(config, previous, problems, warnings);
+    const names = resourceNames(config.project, config.stack);
+    const audit = auditChanges({
+        previous, diagnostics: config.monitoring.diagnostics,
+        createsWorkspace: config.monitoring.diagnostics && config.monitoring.workspaceId === undefined,
+        workspaceName: names.logAnalyticsWorkspace, resourceGroup: names.resourceGroup,
+    });
+    problems.push(...audit.problems);
+    warnings.push(...audit.warnings);
     problems.push(...blockedRemovals({
         previous,
         firewallRuleNames: firewallRuleNames(config),

@@ -8,18 +8,19 @@ import { privateZoneConflict, resourceNames, slug } from "../lib/naming";
 import { FLEXIBLE_SERVER_SKU_FAMILY } from "../lib/azureRules";
 import { closestRegions, REGION_LIST_SOURCE, regionZones, zonePlan } from "../lib/regions";
 import { proxySubnetShortfall } from "../lib/proxyTier";
+import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
 import { ENVIRONMENT_DEFAULTS, type RawSections } from "./defaults";
-import { databaseFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
+import { databaseFields, monitoringFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
 import type {
-    AllowedIpRange, DatabaseConfig, Environment, NetworkConfig, ProxyConfig, StackConfig, VpnConfig,
+    AllowedIpRange, DatabaseConfig, Environment, MonitoringConfig, NetworkConfig, ProxyConfig, StackConfig, VpnConfig,
 } from "./types";
 
 export * from "./types";
 
 export const PROJECT_NAMESPACE = "securepg";
-const SECTIONS = { network: networkFields, database: databaseFields, vpn: vpnFields, proxy: proxyFields } as const;
+const SECTIONS = { network: networkFields, database: databaseFields, vpn: vpnFields, proxy: proxyFields, monitoring: monitoringFields } as const;
 type SectionName = keyof typeof SECTIONS;
-const TOP_LEVEL_KEYS = ["environment", "protect"] as const;
+const TOP_LEVEL_KEYS = ["environment", "protect", "entraTenantId"] as const;
 export const KNOWN_KEYS = [...Object.keys(SECTIONS), ...TOP_LEVEL_KEYS].map((k) => `${PROJECT_NAMESPACE}:${k}`);
 
 export interface ConfigProblem {
@@ -59,9 +60,9 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<unknown>((node, step) => (node as Record<PropertyKey, unknown>)[step], root);
 }
 
-/** `securepg:database.databases` and the list index an issue names: `securepg:database.databases[1]`. */
+/** The key and the place inside it an issue names: `securepg:database.databases[1]`, `securepg:database.entraAdmin.objectId`. */
 function formatPath(key: string, path: readonly PropertyKey[]): string {
-    return path.reduce<string>((text, step) => `${text}[${String(step)}]`, key);
+    return path.reduce<string>((text, step) => (typeof step === "number" ? `${text}[${step}]` : `${text}.${String(step)}`), key);
 }
 
 class ProblemCollector {
@@ -79,7 +80,8 @@ class ProblemCollector {
             return result.data;
         }
         for (const issue of result.error.issues) {
-            const got = issue.code === "custom" ? "" : ` (got ${describe(valueAt(value, issue.path))})`;
+            // The value is worth repeating unless the message already names what is wrong.
+            const got = issue.code === "custom" || issue.code === "unrecognized_keys" ? "" : ` (got ${describe(valueAt(value, issue.path))})`;
             this.add(formatPath(key, issue.path), `${issue.message}${got}`);
         }
         return undefined;
@@ -214,6 +216,8 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     const protect = explicitProtect === undefined
         ? defaults.protect
         : collector.check(`${ns}:protect`, topLevelFields.protect, parseScalar(explicitProtect));
+    const explicitTenant = values[`${ns}:entraTenantId`];
+    const entraTenantId = explicitTenant === undefined ? undefined : collector.check(`${ns}:entraTenantId`, topLevelFields.entraTenantId, explicitTenant);
 
     const given = {} as Required<RawSections>;
     const parsed = {} as Record<SectionName, Record<string, unknown>>;
@@ -298,8 +302,32 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (environment === "prod" && protect === false) {
         collector.warnings.push(`${ns}:protect is false on a prod stack: \`pulumi destroy\` will delete the database`);
     }
-    if (Array.isArray(vpn.clients) && vpn.clients.length === 0) {
+    if (vpn.authentication === "entra" && Array.isArray(vpn.clients) && vpn.clients.length > 0) {
+        collector.add(`${ns}:vpn.clients`, `issues certificates the gateway would refuse: vpn.authentication is "entra"; use "both" to keep certificate clients (Linux has no Entra client)`);
+    } else if (vpn.authentication !== "entra" && Array.isArray(vpn.clients) && vpn.clients.length === 0) {
         collector.warnings.push(`${ns}:vpn.clients is empty: no VPN client certificate will be issued`);
+    }
+    if (db.passwordAuth === false && db.entraAdmin === undefined) {
+        collector.add(`${ns}:database.passwordAuth`, "is false without securepg:database.entraAdmin: nobody could sign in to the server");
+    }
+    if (environment === "prod" && db.entraAdmin === undefined) {
+        collector.warnings.push(`${ns}:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, "Entra ID for the database")`);
+    }
+    const monitoring = parsed.monitoring as Partial<MonitoringConfig>;
+    if (environment === "prod" && monitoring.diagnostics === false) {
+        collector.warnings.push(`${ns}:monitoring.diagnostics is false on a prod stack: no audit trail of who connected; the policy pack blocks this (prod-diagnostics-on)`);
+    }
+    if (environment === "prod" && monitoring.retentionInDays !== undefined && monitoring.retentionInDays < PROD_RETENTION_FLOOR_DAYS) {
+        collector.warnings.push(`${ns}:monitoring.retentionInDays ${monitoring.retentionInDays} is below the prod floor of ${PROD_RETENTION_FLOOR_DAYS} days; the policy pack blocks this (log-retention-floor)`);
+    }
+    if (monitoring.diagnostics === false && given.monitoring.workspaceId !== undefined) {
+        collector.warnings.push(`${ns}:monitoring.workspaceId is not used while monitoring.diagnostics is false`);
+    }
+    if (environment === "prod" && Array.isArray(monitoring.alertEmails) && monitoring.alertEmails.length === 0) {
+        collector.warnings.push(`${ns}:monitoring.alertEmails is empty on a prod stack: alerts fire without notifying anyone`);
+    }
+    if (vpn.authentication === "certificate" && vpn.entraAudience !== undefined) {
+        collector.warnings.push(`${ns}:vpn.entraAudience is not used while vpn.authentication is "certificate"`);
     }
 
     const zones = zonePlan(location ?? "");
@@ -323,6 +351,8 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         backupRetentionDays: db.backupRetentionDays!, adminLogin: db.adminLogin!, databases: db.databases!,
         tlsMinVersion: db.tlsMinVersion!, passwordRotation: db.passwordRotation!, allowReplace: db.allowReplace as boolean,
         deleteLock: db.deleteLock as boolean,
+        entraAdmin: db.entraAdmin as DatabaseConfig["entraAdmin"],
+        passwordAuth: db.passwordAuth as boolean | undefined,
     };
     const database: DatabaseConfig = access === "public"
         ? { ...common, access, allowedIpRanges: db.allowedIpRanges as AllowedIpRange[], allowAzureServices: db.allowAzureServices as boolean }
@@ -334,10 +364,12 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         location: location!,
         zones,
         protect: protect!,
+        entraTenantId,
         network: net as NetworkConfig,
         database,
         vpn: vpn as VpnConfig,
         proxy: { ...proxy, sshPublicKey: proxy.sshPublicKey } as ProxyConfig,
+        monitoring: { ...monitoring, workspaceId: monitoring.workspaceId } as MonitoringConfig,
         warnings: collector.warnings,
     };
 }

@@ -301,6 +301,42 @@ const BREAKAGES: Breakage[] = [
     { rule: "zones-need-a-zonal-region", base: "ukwest", what: "a zone-redundant load balancer frontend in ukwest", says: /frontend frontend has zones \["1","2","3"\] in ukwest/, breaks: (rs) => {
         (find(rs, "azure-native:network:LoadBalancer").inputs.frontendIPConfigurations as Array<Record<string, any>>)[0].zones = ["1", "2", "3"];
     } },
+    { rule: "postgres-authentication", what: "passwords off with Entra off", says: /nobody could sign in/, breaks: (rs) => {
+        find(rs, "azure-native:dbforpostgresql:Server").inputs.authConfig = { passwordAuth: "Disabled", activeDirectoryAuth: "Disabled" };
+    } },
+    { rule: "postgres-authentication", what: "Entra on without a tenant", says: /authConfig.tenantId "": Entra authentication needs the tenant id/, breaks: (rs) => {
+        find(rs, "azure-native:dbforpostgresql:Server").inputs.authConfig = { passwordAuth: "Enabled", activeDirectoryAuth: "Enabled", tenantId: "" };
+    } },
+    { rule: "postgres-authentication", what: "an administrator with the SDK enum's lowercase type, on a server with Entra off", says: /principalType "group"/, breaks: (rs) => {
+        const server = find(rs, "azure-native:dbforpostgresql:Server");
+        rs.push({ type: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra", name: "entra-admin", urn: "urn:x::entra-admin", deleteBeforeReplace: false,
+            inputs: { serverName: server.inputs.serverName, resourceGroupName: server.inputs.resourceGroupName, objectId: "pg-admins", principalName: "pg-admins", principalType: "group" } });
+    } },
+    { rule: "diagnostic-setting-request", what: "a log with both a category and a category group, and a retention policy sent to a workspace", says: /names both category and categoryGroup/, breaks: (rs) => {
+        const logs = find(rs, "azure-native:monitor:DiagnosticSetting", "server-diagnostics").inputs.logs as Array<Record<string, unknown>>;
+        logs[0].categoryGroup = "allLogs";
+        logs[1].retentionPolicy = { days: 30, enabled: true };
+    } },
+    { rule: "diagnostic-setting-request", what: "a setting without a destination", says: /no destination/, breaks: (rs) => {
+        delete find(rs, "azure-native:monitor:DiagnosticSetting", "gateway-diagnostics").inputs.workspaceId;
+    } },
+    { rule: "log-analytics-request", what: "a session table without TimeGenerated and a workspace keeping 7 days", says: /TimeGenerated of type dateTime/, breaks: (rs) => {
+        const schema = find(rs, "azure-native:operationalinsights:Table").inputs.schema as { columns: Array<Record<string, unknown>> };
+        schema.columns = schema.columns.filter((c) => c.name !== "TimeGenerated");
+        find(rs, "azure-native:operationalinsights:Workspace").inputs.retentionInDays = 7;
+    } },
+    { rule: "data-collection-rule-request", what: "a flow reading the data source's name instead of the stream, into the bare table name", says: /neither declared nor built in/, breaks: (rs) => {
+        const flow = (find(rs, "azure-native:monitor:DataCollectionRule").inputs.dataFlows as Array<Record<string, unknown>>)[0];
+        flow.streams = ["nginx-sessions"];
+        flow.outputStream = "SecurepgProxySessions_CL";
+    } },
+    { rule: "data-collection-rule-request", what: "a rule in another region than its workspace", says: /must be in its workspace's region \(westeurope\)/, breaks: (rs) => {
+        find(rs, "azure-native:monitor:DataCollectionRule").inputs.location = "northeurope";
+    } },
+    { rule: "alerting-request", what: "an alert whose window is shorter than its frequency, and a 13-character short name", says: /windowSize PT1M is shorter than evaluationFrequency PT5M/, breaks: (rs) => {
+        const alert = rs.find((r) => r.type === "azure-native:monitor:MetricAlert" && r.inputs.windowSize === "PT5M" && r.inputs.evaluationFrequency === "PT5M")!;
+        alert.inputs.windowSize = "PT1M";
+    } },
     { rule: "replacement-deletes-first", what: "the private DNS zone replaced create-first", says: /has a fixed name \(privateZoneName\)/, breaks: (rs) => {
         Object.assign(find(rs, "azure-native:privatedns:PrivateZone"), { deleteBeforeReplace: false });
     } },

@@ -809,3 +809,155 @@ describe("virtual-machine-placement, run-command-request, load balancer frontend
         assert.deepEqual(said("zones-need-a-zonal-region", notALoadBalancer), [], "load balancer frontends only");
     });
 });
+
+describe("postgres-authentication", () => {
+    const TENANT = "11111111-2222-3333-4444-555555555555";
+    const OBJECT = "0f0e0d0c-0b0a-4908-8706-050403020100";
+    const server = (authConfig: unknown) => resource("dbforpostgresql:Server", "server", { serverName: "psql-x", authConfig }, true);
+    const admin = (inputs: Inputs) => resource("dbforpostgresql:AdministratorsMicrosoftEntra", "entra-admin", { serverName: "psql-x", objectId: OBJECT, principalType: "Group", ...inputs });
+    const on = { passwordAuth: "Enabled", activeDirectoryAuth: "Enabled", tenantId: TENANT };
+
+    it("passwords off needs Entra on; Entra on needs a tenant id", () => {
+        assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Disabled", activeDirectoryAuth: "Enabled", tenantId: TENANT })), []);
+        assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Enabled", activeDirectoryAuth: "Disabled", tenantId: "" })), []);
+        assert.deepEqual(said("postgres-authentication", server(undefined)), []);
+        assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Disabled", activeDirectoryAuth: "Disabled" })),
+            ["authConfig turns password authentication off with Entra authentication off: nobody could sign in"]);
+        assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Disabled" })),
+            ["authConfig turns password authentication off with Entra authentication off: nobody could sign in"]);
+        for (const tenantId of [undefined, "", "contoso.onmicrosoft.com", `${TENANT}x`]) {
+            assert.deepEqual(said("postgres-authentication", server({ ...on, tenantId })), [`authConfig.tenantId ${JSON.stringify(tenantId)}: Entra authentication needs the tenant id`]);
+        }
+        assert.deepEqual(said("postgres-authentication", server({ ...on, tenantId: TENANT.toUpperCase() })), []);
+    });
+
+    it("an administrator is named after a GUID object id, with the API's PascalCase type, on a server with Entra on", () => {
+        for (const principalType of ["User", "Group", "ServicePrincipal", "Unknown"]) {
+            assert.deepEqual(said("postgres-authentication", server(on), admin({ principalType })), [], principalType);
+        }
+        for (const principalType of ["group", "user", "servicePrincipal", undefined]) {
+            assert.deepEqual(said("postgres-authentication", server(on), admin({ principalType })), [
+                `principalType ${JSON.stringify(principalType)}: Flexible Server takes User, Group or ServicePrincipal (azure-native's enum spells the Cosmos DB API's lowercase values)`,
+            ]);
+        }
+        for (const objectId of ["pg-admins", undefined, `${OBJECT}0`]) {
+            assert.deepEqual(said("postgres-authentication", server(on), admin({ objectId })), [`objectId ${JSON.stringify(objectId)}: the administrator is named after its Entra object id`]);
+        }
+        assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" }), admin({})),
+            ["server psql-x has Entra authentication off: an administrator needs it on"]);
+        assert.deepEqual(said("postgres-authentication", admin({})), [], "a server outside the deployment is not judged");
+    });
+});
+
+describe("diagnostic-setting-request", () => {
+    const setting = (inputs: Inputs) => said("diagnostic-setting-request", resource("monitor:DiagnosticSetting", "s", { workspaceId: "/w", ...inputs }));
+    const log = (category: string, extra: Inputs = {}) => ({ category, enabled: true, ...extra });
+
+    it("accepts categories or category groups, each once, to any destination", () => {
+        assert.deepEqual(setting({ logs: [log("A"), { categoryGroup: "audit", enabled: false }], metrics: [log("AllMetrics")], logAnalyticsDestinationType: "Dedicated" }), []);
+        assert.deepEqual(setting({ logs: [log("A")], logAnalyticsDestinationType: "AzureDiagnostics" }), []);
+        for (const destination of ["storageAccountId", "eventHubAuthorizationRuleId", "marketplacePartnerId"]) {
+            assert.deepEqual(setting({ workspaceId: undefined, [destination]: "/d", logs: [log("A")] }), [], destination);
+        }
+        assert.deepEqual(setting({ workspaceId: undefined, storageAccountId: "/st", logs: [log("A", { retentionPolicy: { days: 30, enabled: true } })] }), []);
+    });
+
+    it("refuses a setting without destination, an unknown destination type, and malformed or repeated entries", () => {
+        assert.deepEqual(setting({ workspaceId: undefined, logs: [log("A")] }), ["no destination: a diagnostic setting needs a workspace, a storage account, an event hub or a partner"]);
+        assert.deepEqual(setting({ logAnalyticsDestinationType: "dedicated" }), ['logAnalyticsDestinationType "dedicated": Dedicated, or AzureDiagnostics (unset)']);
+        assert.deepEqual(setting({ logs: [{ category: "A", categoryGroup: "allLogs", enabled: true }] }), ["a log entry names both category and categoryGroup: exactly one"]);
+        assert.deepEqual(setting({ logs: [{ enabled: true }] }), ["a log entry names neither category and categoryGroup: exactly one"]);
+        assert.deepEqual(setting({ logs: [{ category: "A" }] }), ["A: enabled is required"]);
+        assert.deepEqual(setting({ logs: [log("A", { retentionPolicy: { days: 7, enabled: true } })] }), ["A: retentionPolicy applies to storage accounts only (a workspace keeps its own retention)"]);
+        assert.deepEqual(setting({ logs: [log("PostgreSQLLogs"), log("postgresqllogs")] }), ["postgresqllogs is listed twice"]);
+        assert.deepEqual(setting({ logs: [log("A")], metrics: [log("A")] }), ["A is listed twice"]);
+    });
+});
+
+describe("log-analytics-request", () => {
+    const workspace = (retentionInDays: unknown) => said("log-analytics-request", resource("operationalinsights:Workspace", "w", { workspaceName: "log-x", retentionInDays }));
+    const columns = [{ name: "TimeGenerated", type: "dateTime" }, { name: "RawData", type: "string" }];
+    const table = (inputs: Inputs) => said("log-analytics-request", resource("operationalinsights:Table", "t", { tableName: "X_CL", schema: { columns }, ...inputs }));
+
+    it("a workspace keeps 30-730 days", () => {
+        for (const days of [30, 730, undefined]) {
+            assert.deepEqual(workspace(days), [], String(days));
+        }
+        assert.deepEqual(workspace(29), ["retentionInDays 29: a PerGB2018 workspace keeps 30-730 days"]);
+        assert.deepEqual(workspace(731), ["retentionInDays 731: a PerGB2018 workspace keeps 30-730 days"]);
+    });
+
+    it("a custom table ends in _CL, has TimeGenerated as dateTime, keeps 4-730 days or the workspace's", () => {
+        for (const retentionInDays of [4, 730, -1, undefined]) {
+            assert.deepEqual(table({ retentionInDays }), [], String(retentionInDays));
+        }
+        assert.deepEqual(table({ retentionInDays: 3 }), ["retentionInDays 3: a table keeps 4-730 days, or -1 for the workspace's"]);
+        assert.deepEqual(table({ retentionInDays: 731 }), ["retentionInDays 731: a table keeps 4-730 days, or -1 for the workspace's"]);
+        assert.deepEqual(table({ tableName: "X_cl" }), ["tableName X_cl: a custom table's name ends in _CL"]);
+        assert.deepEqual(table({ tableName: undefined }), ["tableName : a custom table's name ends in _CL"]);
+        assert.deepEqual(table({ schema: { columns: [{ name: "TimeGenerated", type: "datetime" }] } }), ["schema: a custom table needs TimeGenerated of type dateTime"]);
+        assert.deepEqual(table({ schema: { columns: [{ name: "Time", type: "dateTime" }] } }), ["schema: a custom table needs TimeGenerated of type dateTime"]);
+    });
+});
+
+describe("data-collection-rule-request", () => {
+    const ws = resource("operationalinsights:Workspace", "w", { workspaceName: "log-x", location: "westeurope" });
+    const rule = (inputs: Inputs) => said("data-collection-rule-request", ws, resource("monitor:DataCollectionRule", "r", {
+        location: "westeurope",
+        streamDeclarations: { "Custom-Text-X": { columns: [] } },
+        destinations: { logAnalytics: [{ name: "audit", workspaceResourceId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.OperationalInsights/workspaces/log-x" }] },
+        dataFlows: [{ streams: ["Custom-Text-X"], destinations: ["audit"], outputStream: "Custom-X_CL" }, { streams: ["Microsoft-Syslog"], destinations: ["audit"] }],
+        ...inputs,
+    }));
+
+    it("accepts declared and built-in streams into its own destinations, in its workspace's region", () => {
+        assert.deepEqual(rule({}), []);
+        assert.deepEqual(rule({ location: "WestEurope" }), []);
+        assert.deepEqual(rule({ dataFlows: [{ streams: ["Microsoft-Syslog"], destinations: ["audit"], outputStream: "Microsoft-Syslog" }] }), []);
+        assert.deepEqual(rule({ destinations: { logAnalytics: [{ name: "audit", workspaceResourceId: "/elsewhere/log-y" }] }, location: "northeurope" }), [], "a workspace outside the deployment");
+    });
+
+    it("refuses an undeclared stream, a destination it does not have, a bad output stream, a stream name without Custom-, another region", () => {
+        assert.deepEqual(rule({ dataFlows: [{ streams: ["nginx-sessions"], destinations: ["audit"] }] }),
+            ["data flow stream nginx-sessions is neither declared nor built in (a data source's name is not a stream)"]);
+        assert.deepEqual(rule({ dataFlows: [{ streams: ["Custom-Text-X"], destinations: ["elsewhere"] }] }), ["data flow destination elsewhere is not one of the rule's destinations"]);
+        for (const outputStream of ["X_CL", "Custom-X", "Custom-X_CL-", "Microsoft-"]) {
+            assert.deepEqual(rule({ dataFlows: [{ streams: ["Custom-Text-X"], destinations: ["audit"], outputStream }] }), [`outputStream ${outputStream}: Custom-<table>_CL, or Microsoft-<table>`]);
+        }
+        assert.deepEqual(rule({ streamDeclarations: { "Text-X": { columns: [] } }, dataFlows: [] }), ["stream Text-X: a declared stream's name starts with Custom-"]);
+        assert.deepEqual(rule({ location: "northeurope" }), ["location northeurope: a data collection rule must be in its workspace's region (westeurope)"]);
+    });
+});
+
+describe("alerting-request", () => {
+    const alert = (inputs: Inputs) => said("alerting-request", resource("monitor:MetricAlert", "a", { severity: 2, evaluationFrequency: "PT5M", windowSize: "PT15M", location: "global", ...inputs }));
+    const group = (groupShortName: unknown) => said("alerting-request", resource("monitor:ActionGroup", "g", { groupShortName, severity: 9 }));
+
+    it("accepts severities 0-4, Azure's durations with the window not shorter, in global", () => {
+        for (const severity of [0, 4]) {
+            assert.deepEqual(alert({ severity }), []);
+        }
+        assert.deepEqual(alert({ evaluationFrequency: "PT1M", windowSize: "PT1M" }), []);
+        assert.deepEqual(alert({ evaluationFrequency: "PT1H", windowSize: "P1D", location: "Global" }), []);
+        assert.deepEqual(alert({ location: undefined }), []);
+    });
+
+    it("refuses other severities, durations, a short window, another location", () => {
+        for (const severity of [-1, 5, 2.5, "2", undefined]) {
+            assert.deepEqual(alert({ severity }), [`severity ${String(severity)}: 0-4`], String(severity));
+        }
+        assert.deepEqual(alert({ evaluationFrequency: "PT2M" }), ["evaluationFrequency PT2M: PT1M, PT5M, PT15M, PT30M or PT1H"]);
+        assert.deepEqual(alert({ evaluationFrequency: "PT6H", windowSize: "P1D" }), ["evaluationFrequency PT6H: PT1M, PT5M, PT15M, PT30M or PT1H"]);
+        assert.deepEqual(alert({ windowSize: "PT10M" }), ["windowSize PT10M: PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or P1D"]);
+        assert.deepEqual(alert({ windowSize: "PT1M" }), ["windowSize PT1M is shorter than evaluationFrequency PT5M"]);
+        assert.deepEqual(alert({ location: "westeurope" }), ["location westeurope: a metric alert lives in global"]);
+    });
+
+    it("an action group's short name has 1-12 characters (and nothing else of an alert's is asked of it)", () => {
+        assert.deepEqual(group("a"), []);
+        assert.deepEqual(group(a(12)), []);
+        assert.deepEqual(group(a(13)), [`groupShortName ${JSON.stringify(a(13))}: 1-12 characters`]);
+        assert.deepEqual(group(""), ['groupShortName "": 1-12 characters']);
+        assert.deepEqual(group(undefined), ['groupShortName "": 1-12 characters']);
+    });
+});

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Network, FLEXIBLE_SERVER_DELEGATION } from "../components/network";
-import { PostgresServer, serverParameters } from "../components/database";
+import { PostgresServer, serverParameters, type DatabaseArgs } from "../components/database";
 import { VpnGateway } from "../components/vpnGateway";
 import { HEALTH_CHECK_TIMEOUT_SECONDS, UBUNTU_IMAGE } from "../components/proxyVm";
 import { ProxyTier } from "../components/proxyTier";
@@ -163,13 +163,14 @@ describe("Network asks for", () => {
 describe("PostgresServer asks for", () => {
     const db = (extra: Partial<Record<string, unknown>> = {}) => ({ ...config.database, ...extra }) as DatabaseConfig;
     const vnetPlacement = (link: pulumi.Resource) => ({ access: "vnet" as const, delegatedSubnetId: "/subnets/snet-db", privateDnsZoneId: "/privateDnsZones/zone", privateDnsZoneLink: link });
-    const build = (database: DatabaseConfig, options: { protect?: boolean; storageSizeGB?: number; mode?: "ZoneRedundant" | "SameZone"; placement?: "vnet" | "public" } = {}) =>
+    const build = (database: DatabaseConfig, options: { protect?: boolean; storageSizeGB?: number; mode?: "ZoneRedundant" | "SameZone"; placement?: "vnet" | "public"; authentication?: DatabaseArgs["authentication"]; workspaceId?: string } = {}) =>
         runUnderMocks({ stack: "dev", config: {} }, async () => {
             const link = new random.RandomId("zone-link", { byteLength: 1 });
             const placement = options.placement === "public" ? { access: "public" as const, natPublicIp: "20.1.1.1" } : vnetPlacement(link);
             const server = new PostgresServer("database", {
                 location: "westeurope", storageSizeGB: options.storageSizeGB ?? 64, highAvailabilityMode: options.mode ?? "ZoneRedundant",
                 resourceGroupName: RG, names, database, placement, protect: options.protect ?? false, tags,
+                authentication: options.authentication ?? { passwordAuth: true }, workspaceId: options.workspaceId,
             });
             return {
                 serverName: server.serverName, fqdn: server.fqdn, adminLogin: server.adminLogin, adminPassword: server.adminPassword,

@@ -6,10 +6,12 @@ import { Network } from "../components/network";
 import { PostgresServer } from "../components/database";
 import { VpnGateway } from "../components/vpnGateway";
 import { ProxyTier } from "../components/proxyTier";
+import { AuditTrail } from "../components/audit";
+import { Alerts } from "../components/alerts";
 import { resourceNames } from "../lib/naming";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
-import { one, runUnderMocks, unwrapSecret, type ProgramRun } from "./harness/program";
+import { MOCK_WORKSPACE_CUSTOMER_ID, MOCK_EXISTING_WORKSPACE_CUSTOMER_ID, one, runUnderMocks, unwrapSecret, type ProgramRun } from "./harness/program";
 
 const config = parseStackConfig({ project: "securepg", stack: "dev", values: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify({ clients: ["c1"] }) } });
 const names = resourceNames("securepg", "dev");
@@ -60,17 +62,22 @@ describe("components", () => {
     it("PostgresServer in public placement", async () => {
         const db = { ...config.database, access: "public" as const, allowedIpRanges: [], allowAzureServices: false };
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const server = new PostgresServer("database", { location: "westeurope", storageSizeGB: 32, highAvailabilityMode: "ZoneRedundant", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags });
+            const server = new PostgresServer("database", { location: "westeurope", storageSizeGB: 32, highAvailabilityMode: "ZoneRedundant", resourceGroupName: RG, names, database: db, placement: { access: "public", natPublicIp: "20.1.1.1" }, protect: false, tags, authentication: { passwordAuth: true } });
             return {
                 fqdn: server.fqdn, password: server.adminPassword, secret: pulumi.output(pulumi.isSecret(server.adminPassword)),
                 name: server.serverName, login: server.adminLogin, databases: server.databaseNames, rules: server.firewallRuleNames,
+                id: server.serverId, entraAdmin: server.entraAdminName,
             };
         });
         assertComponent(run, "securepg:database:PostgresServer");
         const o = run.outputs;
         assertRegisteredOutputs(run, "securepg:database:PostgresServer", {
             serverName: o.name, fqdn: o.fqdn, adminLogin: o.login, adminPassword: o.password, databaseNames: o.databases, firewallRuleNames: o.rules,
+            // entraAdminName is undefined without Entra, and an undefined output is not recorded.
+            serverId: o.id,
         });
+        assert.equal(o.entraAdmin, undefined);
+        assert.match(String(o.id), /\/providers\/azure-native:dbforpostgresql:Server\/psql-securepg-dev-/);
         assert.match(String(run.outputs.fqdn), /^psql-securepg-dev-[a-z0-9]+\.postgres\.database\.azure\.com$/);
         assert.ok(run.secretExports.has("password"));
         const nat = run.resources.find((r) => r.type === "azure-native:dbforpostgresql:FirewallRule");
@@ -80,13 +87,14 @@ describe("components", () => {
     it("VpnGateway", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
             const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", tags });
-            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed };
+            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed, id: vpn.gatewayId };
         });
         assertComponent(run, "securepg:vpn:VpnGateway");
         const o = run.outputs;
         assertRegisteredOutputs(run, "securepg:vpn:VpnGateway", {
-            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed,
+            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed, gatewayId: o.id,
         });
+        assert.match(String(o.id), /\/providers\/azure-native:network:VirtualNetworkGateway\/vgw-securepg-dev$/);
         assert.deepEqual(Object.keys(run.outputs.creds as object), ["c1"]);
         assert.ok(run.secretExports.has("creds"));
         assert.deepEqual(Object.keys(run.outputs.roots as object), ["root-1"]);
@@ -120,5 +128,54 @@ describe("components", () => {
         }
         assert.ok(run.secretExports.has("key"));
         assert.match(String(run.outputs.lb), /lbi-securepg-dev-proxy$/);
+    });
+
+    it("AuditTrail with its own workspace", async () => {
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const audit = new AuditTrail("audit", { location: "westeurope", resourceGroupName: RG, names, existingWorkspace: undefined, retentionInDays: 30, sessionLogPath: "/var/log/x.log", protect: true, tags });
+            return { id: audit.workspaceId, customer: audit.workspaceCustomerId, rule: audit.dataCollectionRuleId };
+        });
+        assertComponent(run, "securepg:audit:AuditTrail");
+        const o = run.outputs;
+        assertRegisteredOutputs(run, "securepg:audit:AuditTrail", { workspaceId: o.id, workspaceCustomerId: o.customer, dataCollectionRuleId: o.rule });
+        assert.match(String(o.id), /operationalinsights:Workspace\/log-securepg-dev$/);
+        assert.equal(o.customer, MOCK_WORKSPACE_CUSTOMER_ID);
+        assert.match(String(o.rule), /monitor:DataCollectionRule\/dcr-securepg-dev-proxy$/);
+        assert.equal(one(run, "azure-native:operationalinsights:Workspace").protect, true);
+        assert.deepEqual(one(run, "azure-native:monitor:DataCollectionRule").inputs.dataSources.logFiles[0].filePatterns, ["/var/log/x.log"]);
+    });
+
+    it("AuditTrail in an existing workspace", async () => {
+        const existing = { id: "/subscriptions/s/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log-central", resourceGroupName: "rg-logs", workspaceName: "log-central", location: "northeurope" };
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const audit = new AuditTrail("audit", { location: "westeurope", resourceGroupName: RG, names, existingWorkspace: existing, retentionInDays: 120, sessionLogPath: "/var/log/x.log", protect: true, tags });
+            return { id: audit.workspaceId, customer: audit.workspaceCustomerId };
+        });
+        assertComponent(run, "securepg:audit:AuditTrail");
+        assert.deepEqual([run.outputs.id, run.outputs.customer], [existing.id, MOCK_EXISTING_WORKSPACE_CUSTOMER_ID]);
+        assert.equal(run.resources.filter((r) => r.type === "azure-native:operationalinsights:Workspace").length, 0);
+        const table = one(run, "azure-native:operationalinsights:Table");
+        assert.deepEqual([table.inputs.resourceGroupName, table.inputs.workspaceName, table.inputs.retentionInDays], ["rg-logs", "log-central", 120]);
+        assert.equal(one(run, "azure-native:monitor:DataCollectionRule").inputs.location, "northeurope");
+        assert.deepEqual(run.invokes.filter((i) => i.token === "azure-native:operationalinsights:getWorkspace").map((i) => i.args), [{ resourceGroupName: "rg-logs", workspaceName: "log-central" }]);
+    });
+
+    it("Alerts, with and without an action group", async () => {
+        const targets = { server: "/servers/psql", gateway: "/gateways/vgw", loadBalancer: "/lbs/lbi" };
+        for (const emails of [[], ["ops@example.com"]]) {
+            const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+                const alerts = new Alerts("alerts", { resourceGroupName: RG, names, vpnSku: "VpnGw2AZ", targets, emails, tags });
+                return { group: alerts.actionGroupId, names: alerts.alertNames };
+            });
+            assertComponent(run, "securepg:audit:Alerts");
+            const expected = { alertNames: run.outputs.names, ...(emails.length > 0 ? { actionGroupId: run.outputs.group } : {}) };
+            assertRegisteredOutputs(run, "securepg:audit:Alerts", expected);
+            assert.equal(run.resources.filter((r) => r.type === "azure-native:monitor:ActionGroup").length, emails.length);
+            const alerts = run.resources.filter((r) => r.type === "azure-native:monitor:MetricAlert");
+            assert.deepEqual(alerts.map((a) => a.inputs.ruleName), run.outputs.names);
+            assert.ok(alerts.every((a) => a.deleteBeforeReplace));
+            const p2s = alerts.find((a) => a.inputs.ruleName === "alert-securepg-dev-gateway-p2s-connections")!;
+            assert.deepEqual([p2s.inputs.scopes, p2s.inputs.criteria.allOf[0].threshold], [["/gateways/vgw"], 400]);
+        }
     });
 });

@@ -33,27 +33,35 @@ describe("per-environment defaults", () => {
         project: "securepg", location: "westeurope",
         zones: { regionHasZones: true, gatewayPublicIpZones: ["1", "2", "3"], highAvailabilityMode: "ZoneRedundant" },
         network: { addressSpace: "10.40.0.0/16", gatewaySubnet: "10.40.0.0/27", proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24", serviceEndpoints: ["Microsoft.Sql"] },
-        vpn: { clientAddressPool: "172.16.201.0/24", sku: "VpnGw1AZ", clients: [], rootCertificates: ["root-1"], clientCertificateValidityDays: 365 },
+        vpn: { clientAddressPool: "172.16.201.0/24", sku: "VpnGw1AZ", clients: [], rootCertificates: ["root-1"], clientCertificateValidityDays: 365, authentication: "certificate" },
         proxy: {
             port: 5432, adminUsername: "azureuser", idleTimeoutSeconds: 28800, connectTimeoutSeconds: 5,
             resolverValidSeconds: 10, keepaliveIdleSeconds: 120, keepaliveIntervalSeconds: 30, keepaliveProbes: 4,
         },
         warnings: ["securepg:vpn.clients is empty: no VPN client certificate will be issued"],
     };
+    const monitoring = { diagnostics: true, alertEmails: [] };
+    const prodWarnings = [
+        ...shared.warnings,
+        "securepg:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, \"Entra ID for the database\")",
+        "securepg:monitoring.alertEmails is empty on a prod stack: alerts fire without notifying anyone",
+    ];
     const database = { access: "vnet", version: "17", adminLogin: "pgadmin", databases: ["app"], tlsMinVersion: "TLSv1.2", passwordRotation: 1, allowReplace: false };
 
     it("every dev default", () => {
         assert.deepEqual(plain(parse("dev", {})), {
             ...shared, stack: "dev", environment: "dev", protect: false,
             proxy: { ...shared.proxy, instances: 1, vmSize: "Standard_B2ats_v2" },
+            monitoring: { ...monitoring, retentionInDays: 30 },
             database: { ...database, skuName: "Standard_B1ms", tier: "Burstable", storageSizeGB: 32, highAvailability: false, geoRedundantBackup: false, backupRetentionDays: 7, deleteLock: false },
         });
     });
 
     it("every prod default", () => {
         assert.deepEqual(plain(parse("prod", {})), {
-            ...shared, stack: "prod", environment: "prod", protect: true,
+            ...shared, stack: "prod", environment: "prod", protect: true, warnings: prodWarnings,
             proxy: { ...shared.proxy, instances: 2, vmSize: "Standard_D2as_v5" },
+            monitoring: { ...monitoring, retentionInDays: 90 },
             database: { ...database, skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", storageSizeGB: 128, highAvailability: true, geoRedundantBackup: true, backupRetentionDays: 35, deleteLock: true },
         });
     });

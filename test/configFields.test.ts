@@ -253,6 +253,92 @@ describe("VPN settings", () => {
     });
 });
 
+describe("VPN authentication settings", () => {
+    const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    it("authentication: certificate, entra or both", () => {
+        accepts("vpn", "authentication", "certificate");
+        accepts("vpn", "authentication", "both");
+        accepts("vpn", "authentication", "entra", { clients: [] });
+        for (const bad of ["Entra", "aad", "", 1]) {
+            refuses("vpn", "authentication", bad, ['securepg:vpn.authentication must be "certificate", "entra" or "both" (got ' + JSON.stringify(bad) + ")"]);
+        }
+    });
+
+    it("entraAudience: a GUID", () => {
+        accepts("vpn", "entraAudience", TENANT.toUpperCase(), { authentication: "both" });
+        for (const bad of ["contoso.onmicrosoft.com", `${TENANT}/`, ""]) {
+            refuses("vpn", "entraAudience", bad, [`securepg:vpn.entraAudience must be an app id (a GUID) (got ${JSON.stringify(bad)})`], { authentication: "both" });
+        }
+        refuses("vpn", "entraAudience", 5, ["securepg:vpn.entraAudience must be an app id (a GUID) (got 5)"], { authentication: "both" });
+    });
+});
+
+describe("database Entra settings", () => {
+    const ADMIN = { objectId: "0f0e0d0c-0b0a-4908-8706-050403020100", principalName: "PostgreSQL Admins" };
+
+    it("entraAdmin: an object id, a principal name, and a principal type that defaults to Group", () => {
+        const config = run({ "securepg:database": { entraAdmin: ADMIN } }) as StackConfig;
+        assert.deepEqual(config.database.entraAdmin, { ...ADMIN, principalType: "Group" });
+        for (const principalType of ["User", "ServicePrincipal", "Group"]) {
+            accepts("database", "entraAdmin", { ...ADMIN, principalType });
+        }
+        accepts("database", "entraAdmin", { ...ADMIN, objectId: ADMIN.objectId.toUpperCase(), principalName: "x".repeat(128) });
+    });
+
+    it("entraAdmin: each problem at its own path", () => {
+        refuses("database", "entraAdmin", { ...ADMIN, objectId: "pg-admins" }, ['securepg:database.entraAdmin.objectId must be the Entra object id (a GUID) (got "pg-admins")']);
+        refuses("database", "entraAdmin", { ...ADMIN, principalName: "" }, ['securepg:database.entraAdmin.principalName must not be empty (got "")']);
+        refuses("database", "entraAdmin", { ...ADMIN, principalName: "x".repeat(129) }, [`securepg:database.entraAdmin.principalName must be at most 128 characters (got "${"x".repeat(56)}...)`]);
+        refuses("database", "entraAdmin", { ...ADMIN, principalType: "group" }, ['securepg:database.entraAdmin.principalType must be "Group", "User" or "ServicePrincipal" (got "group")']);
+        refuses("database", "entraAdmin", { objectId: ADMIN.objectId }, ["securepg:database.entraAdmin.principalName must be the group's display name, a user's UPN or an app's display name (got undefined)"]);
+        refuses("database", "entraAdmin", { ...ADMIN, tenantId: ADMIN.objectId }, ["securepg:database.entraAdmin has unknown settings: tenantId (known: objectId, principalName, principalType)"]);
+        refuses("database", "entraAdmin", "pg-admins", ['securepg:database.entraAdmin must be an object { objectId, principalName, principalType } (got "pg-admins")']);
+    });
+
+    it("passwordAuth: a boolean, and false only with an Entra administrator", () => {
+        accepts("database", "passwordAuth", true);
+        accepts("database", "passwordAuth", false, { entraAdmin: ADMIN });
+        refuses("database", "passwordAuth", "false", ['securepg:database.passwordAuth must be true or false (got "false")']);
+        refuses("database", "passwordAuth", false, ["securepg:database.passwordAuth is false without securepg:database.entraAdmin: nobody could sign in to the server"]);
+        assert.equal((run({}) as StackConfig).database.passwordAuth, undefined, "unset: decided against what is deployed");
+    });
+});
+
+describe("monitoring settings", () => {
+    const WORKSPACE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log-central";
+
+    it("retentionInDays: Azure's 30 to 730 days", () => {
+        accepts("monitoring", "retentionInDays", 30);
+        accepts("monitoring", "retentionInDays", 730);
+        refuses("monitoring", "retentionInDays", 29, ["securepg:monitoring.retentionInDays must be from 30 to 730 (got 29)"]);
+        refuses("monitoring", "retentionInDays", 731, ["securepg:monitoring.retentionInDays must be from 30 to 730 (got 731)"]);
+        refuses("monitoring", "retentionInDays", 90.5, ["securepg:monitoring.retentionInDays must be a whole number from 30 to 730 (got 90.5)"]);
+    });
+
+    it("workspaceId: a Log Analytics workspace resource id, in any case Azure writes it", () => {
+        accepts("monitoring", "workspaceId", WORKSPACE);
+        accepts("monitoring", "workspaceId", WORKSPACE.toLowerCase());
+        const rule = "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>";
+        for (const bad of ["log-central", `${WORKSPACE}/`, WORKSPACE.replace("OperationalInsights", "Insights"), WORKSPACE.replace("log-central", "-log"), WORKSPACE.replace("log-central", "lo")]) {
+            const got = JSON.stringify(bad).length > 60 ? `${JSON.stringify(bad).slice(0, 57)}...` : JSON.stringify(bad);
+            refuses("monitoring", "workspaceId", bad, [`securepg:monitoring.workspaceId ${rule} (got ${got})`]);
+        }
+    });
+
+    it("alertEmails: a list of distinct addresses", () => {
+        accepts("monitoring", "alertEmails", []);
+        accepts("monitoring", "alertEmails", ["ops@example.com", "dba@example.org"]);
+        refuses("monitoring", "alertEmails", ["ops"], ['securepg:monitoring.alertEmails[0] must be an email address (got "ops")']);
+        refuses("monitoring", "alertEmails", ["a@example.com", "A@example.com"], ["securepg:monitoring.alertEmails lists A@example.com twice"]);
+        refuses("monitoring", "alertEmails", "ops@example.com", ['securepg:monitoring.alertEmails must be a list of email addresses (got "ops@example.com")']);
+    });
+
+    it("diagnostics: a boolean, on by default", () => {
+        assert.equal((run({}) as StackConfig).monitoring.diagnostics, true);
+        refuses("monitoring", "diagnostics", "off", ['securepg:monitoring.diagnostics must be true or false (got "off")']);
+    });
+});
+
 describe("proxy settings", () => {
     it("vmSize, port, adminUsername and sshPublicKey", () => {
         accepts("proxy", "vmSize", "Standard_D2as_v5");

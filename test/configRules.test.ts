@@ -62,7 +62,7 @@ describe("reading the engine's values", () => {
 
     it("unknown keys and settings are refused with the known ones; other namespaces are not ours", () => {
         assert.deepEqual(problems({ "securepg:databse": {} }), [
-            "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:environment, securepg:protect)",
+            "securepg:databse is not a known setting (known: securepg:network, securepg:database, securepg:vpn, securepg:proxy, securepg:monitoring, securepg:environment, securepg:protect, securepg:entraTenantId)",
         ]);
         assert.deepEqual(problems({ "securepg:proxy": { vmsize: "x" } }), [
             "securepg:proxy.vmsize is not a known setting (known: instances, vmSize, port, adminUsername, sshPublicKey, idleTimeoutSeconds, connectTimeoutSeconds, " +
@@ -205,14 +205,53 @@ describe("access modes and the service endpoint", () => {
     });
 });
 
+describe("VPN authentication modes", () => {
+    const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    it("Entra alone issues no certificates: client names are refused, an empty list is expected", () => {
+        assert.deepEqual(problems({ "securepg:vpn": { authentication: "entra", clients: ["alice"] } }), [
+            'securepg:vpn.clients issues certificates the gateway would refuse: vpn.authentication is "entra"; use "both" to keep certificate clients (Linux has no Entra client)',
+        ]);
+        assert.deepEqual(parse({ "securepg:vpn": { authentication: "entra" } }).warnings, [], "no certificate is expected");
+        assert.deepEqual(parse({ "securepg:vpn": { authentication: "both", clients: ["alice"] } }).warnings, []);
+        assert.deepEqual(parse({ "securepg:vpn": { authentication: "both" } }).warnings, ["securepg:vpn.clients is empty: no VPN client certificate will be issued"]);
+    });
+
+    it("an Entra audience without Entra is pointed out; the tenant is the whole stack's", () => {
+        const unused = 'securepg:vpn.entraAudience is not used while vpn.authentication is "certificate"';
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], entraAudience: TENANT } }).warnings, [unused]);
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"], authentication: "both", entraAudience: TENANT } }).warnings, []);
+        assert.deepEqual(parse({ "securepg:vpn": { clients: ["a"] }, "securepg:entraTenantId": TENANT }).warnings, []);
+        const c = parse({ "securepg:vpn": { authentication: "entra" }, "securepg:entraTenantId": TENANT });
+        assert.deepEqual([c.vpn.authentication, c.entraTenantId, c.vpn.entraAudience], ["entra", TENANT, undefined]);
+        assert.equal(parse({}).entraTenantId, undefined);
+        assert.deepEqual(problems({ "securepg:entraTenantId": "contoso.onmicrosoft.com" }), ['securepg:entraTenantId must be a tenant id (a GUID) (got "contoso.onmicrosoft.com")']);
+    });
+
+    it("certificates by default, so an upgrade leaves an existing gateway as it is", () => {
+        assert.equal(parse({}).vpn.authentication, "certificate");
+        assert.equal(parse({}, "prod").vpn.authentication, "certificate");
+    });
+});
+
 describe("warnings", () => {
     const CLIENTS = "securepg:vpn.clients is empty: no VPN client certificate will be issued";
     const withClients = { "securepg:vpn": { clients: ["alice"] } };
-    const warnings = (values: Record<string, unknown>, stack = "dev") => parse({ ...withClients, ...values }, stack).warnings;
+    const PROD_ADVISORIES = [
+        'securepg:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, "Entra ID for the database")',
+        "securepg:monitoring.alertEmails is empty on a prod stack: alerts fire without notifying anyone",
+    ];
+    const allWarnings = (values: Record<string, unknown>, stack = "dev") => parse({ ...withClients, ...values }, stack).warnings;
+    /** Without the two advisories every prod default gets (tested on their own below). */
+    const warnings = (values: Record<string, unknown>, stack = "dev") => allWarnings(values, stack).filter((w) => !PROD_ADVISORIES.includes(w));
 
-    it("none for the defaults with a VPN client", () => {
-        assert.deepEqual(warnings({}), []);
-        assert.deepEqual(warnings({}, "prod"), []);
+    it("none for the defaults with a VPN client; prod also wants an Entra administrator and someone to email", () => {
+        assert.deepEqual(allWarnings({}), []);
+        assert.deepEqual(allWarnings({}, "prod"), PROD_ADVISORIES);
+        assert.deepEqual(allWarnings({
+            "securepg:database": { entraAdmin: { objectId: "0f0e0d0c-0b0a-4908-8706-050403020100", principalName: "pg-admins" } },
+            "securepg:monitoring": { alertEmails: ["ops@example.com"] },
+        }, "prod"), []);
     });
 
     it("no VPN client", () => {
@@ -270,6 +309,21 @@ describe("warnings", () => {
         assert.deepEqual(warnings({ "securepg:protect": "false", "securepg:database": { highAvailability: false, geoRedundantBackup: false } }), []);
     });
 
+    it("monitoring: prod without diagnostics or below the retention floor, and a workspace that is not used", () => {
+        assert.deepEqual(warnings({ "securepg:monitoring": { diagnostics: false } }, "prod"), [
+            "securepg:monitoring.diagnostics is false on a prod stack: no audit trail of who connected; the policy pack blocks this (prod-diagnostics-on)",
+        ]);
+        assert.deepEqual(warnings({ "securepg:monitoring": { diagnostics: false } }), []);
+        assert.deepEqual(warnings({ "securepg:monitoring": { retentionInDays: 89 } }, "prod"), [
+            "securepg:monitoring.retentionInDays 89 is below the prod floor of 90 days; the policy pack blocks this (log-retention-floor)",
+        ]);
+        assert.deepEqual(warnings({ "securepg:monitoring": { retentionInDays: 90 } }, "prod"), []);
+        assert.deepEqual(warnings({ "securepg:monitoring": { retentionInDays: 30 } }), []);
+        const workspaceId = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-x";
+        assert.deepEqual(warnings({ "securepg:monitoring": { diagnostics: false, workspaceId } }), ["securepg:monitoring.workspaceId is not used while monitoring.diagnostics is false"]);
+        assert.deepEqual(warnings({ "securepg:monitoring": { workspaceId } }), []);
+    });
+
     it("regions without zones, and regions without zone-redundant HA", () => {
         const noZones = "azure-native:location ukwest has no availability zones: the VPN gateway (an AZ SKU, which Azure deploys regionally there) gets a regional public IP with no zones";
         assert.deepEqual(warnings({ "azure-native:location": "ukwest" }), [noZones]);
@@ -281,7 +335,7 @@ describe("warnings", () => {
         ]);
         assert.deepEqual(warnings({ "azure-native:location": "japanwest" }), []);
         const zonal = parse({ ...withClients, "azure-native:location": "westeurope" }, "prod");
-        assert.deepEqual(zonal.warnings, []);
+        assert.deepEqual(zonal.warnings, PROD_ADVISORIES);
         assert.equal(zonal.zones.highAvailabilityMode, "ZoneRedundant");
     });
 });

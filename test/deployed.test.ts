@@ -7,6 +7,8 @@ import { mocks, runUnderMocks } from "./harness/program";
 const complete = {
     databaseIdentity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
     serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
+    databaseAuthentication: { passwordAuth: false, entraAdminObjectId: "0f0e0d0c-0b0a-4908-8706-050403020100" },
+    auditWorkspaceId: "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.OperationalInsights/workspaces/log-x",
 };
 
 describe("previousDeploymentOf", () => {
@@ -15,7 +17,14 @@ describe("previousDeploymentOf", () => {
         assert.deepEqual(previousDeploymentOf(complete), {
             identity: { location: "westeurope" }, protection: { protect: true, deleteLock: false }, vpnGateway: { sku: "VpnGw1AZ", generation: "Generation1" },
             serverName: "psql-x", resourceGroupName: "rg-x", firewallRuleNames: ["a"], databaseNames: ["app"],
+            databaseAuthentication: { passwordAuth: false, entraAdminObjectId: "0f0e0d0c-0b0a-4908-8706-050403020100" },
+            auditWorkspaceId: "/subscriptions/s/resourceGroups/rg-x/providers/Microsoft.OperationalInsights/workspaces/log-x",
         });
+        assert.deepEqual(previousDeploymentOf({ ...complete, databaseAuthentication: { passwordAuth: true, entraAdminObjectId: null } }).databaseAuthentication,
+            { passwordAuth: true, entraAdminObjectId: null });
+        for (const databaseAuthentication of [undefined, null, "x", {}, { passwordAuth: "false", entraAdminObjectId: null }, { passwordAuth: true }, { passwordAuth: true, entraAdminObjectId: 7 }]) {
+            assert.equal(previousDeploymentOf({ ...complete, databaseAuthentication }).databaseAuthentication, undefined, JSON.stringify(databaseAuthentication));
+        }
         assert.deepEqual(previousDeploymentOf({ ...complete, protection: { protect: false, deleteLock: true }, firewallRuleNames: [], databaseNames: ["a", "b"] }).protection, { protect: false, deleteLock: true });
         assert.deepEqual(previousDeploymentOf({ ...complete, firewallRuleNames: [] }).firewallRuleNames, []);
     });
@@ -23,6 +32,7 @@ describe("previousDeploymentOf", () => {
     it("reads a stack without outputs (its first deployment) as nothing deployed", () => {
         assert.deepEqual(previousDeploymentOf({}), {
             identity: undefined, protection: undefined, vpnGateway: undefined, serverName: undefined, resourceGroupName: undefined, firewallRuleNames: undefined, databaseNames: undefined,
+            databaseAuthentication: undefined, auditWorkspaceId: undefined,
         });
     });
 

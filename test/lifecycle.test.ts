@@ -31,6 +31,8 @@ const T = {
     nic: "azure-native:network:NetworkInterface",
     lb: "azure-native:network:LoadBalancer",
     runCommand: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+    extension: "azure-native:compute:VirtualMachineExtension",
+    dcra: "azure-native:monitor:DataCollectionRuleAssociation",
     drain: "command:local:Command",
 };
 
@@ -185,12 +187,13 @@ describe("every replacement the program can plan can be carried out", () => {
         for (const r of named) {
             const name = Object.entries(r.inputs).find(([k]) => /Name$/.test(k) && k !== "resourceGroupName" && k !== "vmName")?.[1] ?? r.inputs.vmName;
             const generation = GENERATION_NAME.test(String(name));
-            // A Run Command is named per VM: a new VM generation gets a new one.
-            const perVm = r.type === T.runCommand && GENERATION_NAME.test(String(r.inputs.vmName));
+            // A Run Command, an extension and a rule association are named per VM: a new VM generation gets new ones.
+            const perVm = ((r.type === T.runCommand || r.type === T.extension) && GENERATION_NAME.test(String(r.inputs.vmName))) ||
+                (r.type === T.dcra && GENERATION_NAME.test(String(r.inputs.resourceUri).split("/").pop()!));
             assert.ok(r.deleteBeforeReplace || generation || perVm, `${r.type} ${r.name}`);
             assert.ok(!(generation || perVm) || !r.deleteBeforeReplace, `${r.type} ${r.name}: a new generation must not wait for the old one's delete`);
         }
-        assert.equal(named.filter((r) => !r.deleteBeforeReplace).length, 3 * 2, "two proxies: VM, NIC and health gate each");
+        assert.equal(named.filter((r) => !r.deleteBeforeReplace).length, 5 * 2, "two proxies: VM, NIC, health gate, agent and rule association each");
     });
 
     it("a dev server replacement the guard allows: the server and every child go delete-first", async () => {

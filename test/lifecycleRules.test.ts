@@ -6,7 +6,7 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { blockedRemovals, gatewaySkuProblem, generationForNewGateway, GENERATION_SKUS, plannedStorageSize } from "../lib/lifecycle";
+import { auditChanges, blockedRemovals, gatewaySkuProblem, generationForNewGateway, GENERATION_SKUS, plannedStorageSize } from "../lib/lifecycle";
 
 describe("plannedStorageSize", () => {
     it("sends the configured size unless the server already has more", () => {
@@ -74,5 +74,42 @@ describe("blockedRemovals", () => {
         assert.match(databases, /^removing databases app, audit deletes them and the data, and the deployed stack still has the CanNotDelete lock\. After a backup, first run an update with securepg:database\.deleteLock false and/);
         const [one] = blockedRemovals({ previous: previous(true, false), firewallRuleNames: ["allow-a", "allow-b"], databaseNames: ["app"] });
         assert.match(one, /^removing database audit deletes it and the data, and the deployed stack still has Pulumi protect\. After a backup, first run an update with securepg:protect false and the databases/);
+    });
+});
+
+describe("auditChanges", () => {
+    const OWN = "/subscriptions/s/resourceGroups/rg-securepg-prod/providers/Microsoft.OperationalInsights/workspaces/log-securepg-prod";
+    const SHARED = "/subscriptions/s/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/log-central";
+    const names = { workspaceName: "log-securepg-prod", resourceGroup: "rg-securepg-prod" };
+    const change = (auditWorkspaceId: string | undefined, protect: boolean, deleteLock: boolean, diagnostics: boolean, createsWorkspace: boolean) =>
+        auditChanges({ previous: { auditWorkspaceId, protection: { protect, deleteLock } }, diagnostics, createsWorkspace, ...names });
+    const LOCK = "securepg:monitoring.diagnostics false deletes the server's diagnostic setting, which the server's CanNotDelete lock blocks (ScopeLocked). " +
+        "First run an update with securepg:database.deleteLock false and diagnostics still on (it removes the lock), then turn diagnostics off, then the lock back on.";
+
+    it("nothing when nothing was deployed, or when the trail stays", () => {
+        assert.deepEqual(change(undefined, true, true, false, false), { problems: [], warnings: [] });
+        assert.deepEqual(change(OWN, true, true, true, true), { problems: [], warnings: [] });
+        assert.deepEqual(change(SHARED, true, true, true, false), { problems: [], warnings: [] }, "an existing workspace stays in use");
+        assert.deepEqual(change(SHARED, false, false, true, true), { problems: [], warnings: [] }, "moving from a shared workspace to its own deletes nothing");
+    });
+
+    it("turning diagnostics off under the server's lock is refused, with the steps", () => {
+        assert.deepEqual(change(SHARED, false, true, false, false), { problems: [LOCK], warnings: [] });
+        assert.deepEqual(change(SHARED, true, false, false, false), { problems: [], warnings: [] }, "protect alone does not stop deleting a setting");
+    });
+
+    it("deleting the stack's own workspace: refused while protected, a warning otherwise", () => {
+        const protectedProblem = /^turning diagnostics off deletes the stack's audit workspace log-securepg-prod and the logs in it, which Pulumi protect keeps\. Export/;
+        const off = change(OWN, true, true, false, false);
+        assert.equal(off.problems.length, 2);
+        assert.equal(off.problems[0], LOCK);
+        assert.match(off.problems[1], protectedProblem);
+        assert.match(change(OWN, true, false, true, false).problems[0], /^using another workspace deletes the stack's audit workspace log-securepg-prod/);
+        assert.deepEqual(change(OWN, false, false, false, false), {
+            problems: [], warnings: ["turning diagnostics off deletes the stack's audit workspace log-securepg-prod and the logs in it (Azure keeps a deleted workspace recoverable for 14 days)"],
+        });
+        assert.deepEqual(change(OWN.toLowerCase(), false, false, true, false).warnings.length, 1, "Azure's casing of the id");
+        assert.deepEqual(change(OWN.replace("rg-securepg-prod", "rg-other"), true, false, true, false), { problems: [], warnings: [] }, "a workspace of that name elsewhere is not the stack's");
+        assert.deepEqual(auditChanges({ previous: { auditWorkspaceId: OWN }, diagnostics: false, createsWorkspace: false, ...names }).problems, [], "no protection recorded");
     });
 });

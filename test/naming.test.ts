@@ -42,6 +42,8 @@ describe("resourceNames", () => {
             privateDnsZone: "securepg-dev.private.postgres.database.azure.com", privateDnsZoneLink: "vnetlink-securepg-dev",
             vpnGateway: "vgw-securepg-dev", vpnPublicIp: "pip-securepg-dev-vgw", loadBalancer: "lbi-securepg-dev-proxy",
             availabilitySet: "avail-securepg-dev-proxy", serverPrefix: "psql-securepg-dev",
+            logAnalyticsWorkspace: "log-securepg-dev", dataCollectionRule: "dcr-securepg-dev-proxy", actionGroup: "ag-securepg-dev",
+            actionGroupShortName: "spg-dev", alertPrefix: "alert-securepg-dev",
         });
     });
 
@@ -62,6 +64,14 @@ describe("resourceNames", () => {
                 assert.match(name, GENERATION_NAME, "the generation is never cut off");
             }
             within(n.privateDnsZone.split(".")[0], NAME_LIMITS.dnsLabel);
+            within(n.logAnalyticsWorkspace, NAME_LIMITS.logAnalyticsWorkspace);
+            // Log Analytics: 4-63 letters, digits and hyphens, a letter or digit at both ends.
+            assert.match(n.logAnalyticsWorkspace, /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/);
+            within(n.dataCollectionRule, NAME_LIMITS.dataCollectionRule);
+            within(n.actionGroup, NAME_LIMITS.actionGroup);
+            within(n.actionGroupShortName, NAME_LIMITS.actionGroupShortName);
+            // The longest alert key (lib/alerts.ts) after the prefix.
+            within(`${n.alertPrefix}-gateway-p2s-connections`, NAME_LIMITS.metricAlert);
             const server = `${n.serverPrefix}-${"a".repeat(SERVER_SUFFIX_LENGTH)}`;
             assert.match(server, SERVER_NAME_PATTERN);
             assert.match(proxy.vm, /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$/, "a valid Linux host name");

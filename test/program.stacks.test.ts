@@ -16,6 +16,8 @@ const T = {
     configuration: "azure-native:dbforpostgresql:Configuration",
     firewall: "azure-native:dbforpostgresql:FirewallRule",
     database: "azure-native:dbforpostgresql:Database",
+    entraAdmin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
+    diagnostics: "azure-native:monitor:DiagnosticSetting",
     subnet: "azure-native:network:Subnet",
     vnet: "azure-native:network:VirtualNetwork",
     nsg: "azure-native:network:NetworkSecurityGroup",
@@ -91,7 +93,8 @@ for (const stackFile of stackFiles) {
             assert.match(byName.get("ssl_min_protocol_version")?.inputs.value, /^TLSv1\.[23]$/);
             assert.ok(!byName.has("ssl_max_protocol_version"));
             // Every child operation of the server waits for the one before it (ServerBusy).
-            const chain = [...params, ...ofType(run, T.firewall), ...ofType(run, T.database)];
+            const serverDiagnostics = ofType(run, T.diagnostics).filter((d) => d.dependencies.includes(server.urn));
+            const chain = [...params, ...ofType(run, T.entraAdmin), ...serverDiagnostics, ...ofType(run, T.firewall), ...ofType(run, T.database)];
             const urns = new Set(chain.map((r) => r.urn));
             const roots = chain.filter((r) => !r.dependencies.some((d) => urns.has(d)));
             assert.equal(roots.length, 1, `exactly one server operation starts first, got ${roots.map((r) => r.name)}`);

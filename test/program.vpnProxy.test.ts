@@ -2,7 +2,7 @@
 import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
-import { MOCK_CERT_PEM, ofType, one, runProgram, unwrapSecret, type ProgramRun } from "./harness/program";
+import { MOCK_CERT_PEM, MOCK_TENANT_ID, ofType, one, runProgram, unwrapSecret, type ProgramRun } from "./harness/program";
 import { loadAllStackFiles } from "./harness/stackFiles";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { proxyUserData } from "../lib/proxyUserData";
@@ -198,6 +198,34 @@ describe("VPN and proxy variants", () => {
             assert.ok(cert.dependencies.includes(newest.urn), `${cert.name} is not signed by the newest root`);
             assert.ok(cert.dependencies.includes(signerKey.urn));
         }
+    });
+
+    it("P2S authentication: certificates by default, Entra over OpenVPN in the deploying identity's tenant or the configured one", async () => {
+        const gatewayOf = async (vpn: Record<string, unknown>, extra: Record<string, string> = {}) => {
+            const run = await runProgram({ stack: "dev", config: { "azure-native:location": "westeurope", "securepg:vpn": JSON.stringify(vpn), ...extra } });
+            assert.equal(run.error, undefined, run.error?.message);
+            return { client: one(run, T.gateway).inputs.vpnClientConfiguration, asked: run.invokes.filter((i) => i.token === "azure-native:authorization:getClientConfig").length };
+        };
+        const certificate = await gatewayOf({ clients: ["a"] });
+        assert.deepEqual([certificate.client.vpnAuthenticationTypes, certificate.client.vpnClientProtocols], [["Certificate"], ["OpenVPN", "IkeV2"]]);
+        assert.deepEqual([certificate.client.aadTenant, certificate.client.aadIssuer, certificate.client.aadAudience, certificate.asked], [undefined, undefined, undefined, 0]);
+
+        const entra = await gatewayOf({ authentication: "entra" });
+        assert.deepEqual(entra.client.vpnAuthenticationTypes, ["AAD"]);
+        assert.deepEqual(entra.client.vpnClientProtocols, ["OpenVPN"]);
+        assert.equal(entra.client.aadTenant, `https://login.microsoftonline.com/${MOCK_TENANT_ID}`);
+        assert.equal(entra.client.aadIssuer, `https://sts.windows.net/${MOCK_TENANT_ID}/`);
+        assert.equal(entra.client.aadAudience, "c632b3df-fb67-4d84-bdcf-b95ad541b5c8");
+        assert.deepEqual(entra.client.vpnClientRootCertificates, [], "no certificate is trusted");
+        assert.equal(entra.asked, 1);
+
+        const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        const both = await gatewayOf({ authentication: "both", clients: ["a"], entraAudience: "41b23e61-6c1e-4545-b367-cd054e0ed4b4" }, { "securepg:entraTenantId": tenant });
+        assert.deepEqual(both.client.vpnAuthenticationTypes, ["Certificate", "AAD"]);
+        assert.equal(both.client.aadIssuer, `https://sts.windows.net/${tenant}/`);
+        assert.equal(both.client.aadAudience, "41b23e61-6c1e-4545-b367-cd054e0ed4b4");
+        assert.deepEqual(both.client.vpnClientRootCertificates.map((r: { name: string }) => r.name), ["root-1"]);
+        assert.equal(both.asked, 0, "a configured tenant needs no lookup");
     });
 
     it("uses the operator's SSH key when one is configured, and generates none", async () => {

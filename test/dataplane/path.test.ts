@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { psql, PsqlSession, query, withParams } from "./clients";
 import { renderProxyFromProgram } from "./program";
+import { parseSessionLine } from "../../lib/audit";
 import { stackFileNames } from "../harness/stackFiles";
 import { requireLab, startDataPlane, type DataPlane } from "./setup";
 
@@ -56,6 +57,41 @@ for (const stackFile of stackFileNames()) test(`data plane (${stackFile}): VPN c
         for (const line of lines) {
             assert.match(line, new RegExp(`TCP 200 upstream=${a.databases[0].replace(/\./g, "\\.")}:5432 sent=[1-9]\\d* received=[1-9]\\d* session_time=\\d+\\.\\d+`));
         }
+    });
+
+    await t.test("the data collection rule's pattern reads nginx's real session lines, field by field", () => {
+        const started = Date.now();
+        query(lab, "cli", dp.conninfo, "select repeat('x', 5000)");
+        psql(lab, "out", dp.conninfo, "select 1");
+        // nginx writes a session's line once both sides have closed.
+        const sessions = () => lab.readIf(dp.nginx.accessLog).split("\n").filter((l) => l !== "");
+        for (const deadline = Date.now() + 3000; Date.now() < deadline && !sessions().some((l) => l.startsWith(`${a.outsider}:`));) {
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        }
+        const records = sessions().map((line) => ({ line, record: parseSessionLine(line) }));
+        for (const { line, record } of records) {
+            assert.ok(record, `the pattern reads every line nginx wrote: ${line}`);
+            assert.equal(record.Protocol, "TCP");
+            assert.equal(record.ProxyAddress, a.proxy, "the proxy's own address: the host= the server logs");
+            assert.equal(record.ProxyPort, proxy.proxyPort);
+            assert.ok(typeof record.ClientPort === "number" && record.ClientPort > 0 && record.ClientPort < 65536, line);
+            assert.ok(record.TimeGenerated instanceof Date && Math.abs(record.TimeGenerated.getTime() - Date.now()) < 10 * 60_000, line);
+            assert.ok(typeof record.SessionSeconds === "number" && record.SessionSeconds >= 0, line);
+        }
+        const client = records.filter((r) => r.record?.ClientAddress === a.client).map((r) => r.record!);
+        assert.ok(client.length >= 3, "the VPN client's sessions");
+        for (const record of client) {
+            assert.equal(record.Status, 200);
+            assert.equal(record.Upstream, `${a.databases[0]}:5432`);
+            assert.ok((record.BytesSent as number) > 0 && (record.BytesReceived as number) > 0);
+            assert.match(String(record.ConnectTime), /^\d+\.\d+$/);
+        }
+        const big = client.at(-1)!;
+        assert.ok((big.BytesSent as number) > 5000, `the 5000-byte answer is in the last session's bytes sent: ${big.BytesSent}`);
+        assert.ok((big.TimeGenerated as Date).getTime() >= Math.floor(started / 1000) * 1000, "the last session ended after this test began");
+        const outsider = records.filter((r) => r.record?.ClientAddress === a.outsider).map((r) => r.record!);
+        assert.ok(outsider.length >= 1, "the outsider's refused session");
+        assert.deepEqual(outsider.map((r) => [r.Status, r.Upstream, r.ConnectTime, r.BytesReceived]), outsider.map(() => [403, "-", "-", 0]));
     });
 
     await t.test("a client in the proxy subnet (Azure side) is admitted", () => {

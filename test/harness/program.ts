@@ -136,6 +136,9 @@ export const mocks: pulumi.runtime.Mocks = {
             case "azure-native:dbforpostgresql:Server":
                 state.fullyQualifiedDomainName = `${name}.postgres.database.azure.com`;
                 break;
+            case "azure-native:operationalinsights:Workspace":
+                state.customerId = MOCK_WORKSPACE_CUSTOMER_ID;
+                break;
             case "azure-native:network:PublicIPAddress":
                 ipCounter += 1;
                 state.ipAddress = `20.50.100.${ipCounter}`;
@@ -184,6 +187,20 @@ export const mocks: pulumi.runtime.Mocks = {
             }
             return { name: args.inputs.serverName, ...liveServer };
         }
+        if (args.token === "azure-native:operationalinsights:getWorkspace") {
+            const { resourceGroupName, workspaceName } = args.inputs as Record<string, string>;
+            if (existingWorkspace === "missing") {
+                throw grpcError(`ResourceNotFound: The Resource 'Microsoft.OperationalInsights/workspaces/${workspaceName}' under resource group '${resourceGroupName}' was not found.`);
+            }
+            return {
+                // Azure answers with its own casing of the id.
+                id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/${resourceGroupName!.toLowerCase()}/providers/microsoft.operationalinsights/workspaces/${workspaceName}`,
+                name: workspaceName, location: existingWorkspace.location, customerId: MOCK_EXISTING_WORKSPACE_CUSTOMER_ID,
+            };
+        }
+        if (args.token === "azure-native:authorization:getClientConfig") {
+            return { clientId: "00000000-0000-0000-0000-0000000000c1", objectId: "00000000-0000-0000-0000-0000000000b1", subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: MOCK_TENANT_ID };
+        }
         return {};
     },
 };
@@ -203,6 +220,14 @@ function clearProjectModules(): void {
     }
 }
 
+export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
+export const MOCK_WORKSPACE_CUSTOMER_ID = "aaaaaaaa-0000-4000-8000-000000000001";
+export const MOCK_EXISTING_WORKSPACE_CUSTOMER_ID = "bbbbbbbb-0000-4000-8000-000000000002";
+let existingWorkspace: { location: string } | "missing" = { location: "northeurope" };
+
+/** The tenant the mocks' deploying identity belongs to. */
+export const MOCK_TENANT_ID = "11111111-2222-3333-4444-555555555555";
+
 export interface RunOptions {
     readonly stack: string;
     /** Engine-style config: full keys to strings (structured values as JSON). */
@@ -212,6 +237,8 @@ export interface RunOptions {
     readonly previousOutputs?: Record<string, unknown>;
     /** What Azure's `getServer` returns for the deployed server (none: it does not exist; `throws`: that error). */
     readonly liveServer?: Record<string, unknown>;
+    /** What `getWorkspace` finds for securepg:monitoring.workspaceId (default: a workspace in northeurope). */
+    readonly existingWorkspace?: { location: string } | "missing";
 }
 
 /**
@@ -235,6 +262,7 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
     previousOutputs = options.previousOutputs ?? {};
     liveServer = options.liveServer;
+    existingWorkspace = options.existingWorkspace ?? { location: "northeurope" };
     invokes = [];
     subnetPrefixes = new Map();
     subnetAddresses = new Map();
@@ -298,13 +326,14 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
     const outputs: Record<string, unknown> = {};
     const secretExports = new Set<string>();
     for (const [key, value] of Object.entries(program ?? {})) {
-        if (pulumi.Output.isInstance(value)) {
-            outputs[key] = await valueOf(value);
-            if (await pulumi.isSecret(value)) {
-                secretExports.add(key);
-            }
-        } else {
-            outputs[key] = value;
+        const resolved = pulumi.Output.isInstance(value) ? await valueOf(value) : value;
+        // The engine records no output for an undefined value: `pulumi stack output` does not list it.
+        if (resolved === undefined) {
+            continue;
+        }
+        outputs[key] = resolved;
+        if (pulumi.Output.isInstance(value) && await pulumi.isSecret(value)) {
+            secretExports.add(key);
         }
     }
     // Let every registration finish, including ones that started after the exports resolved.

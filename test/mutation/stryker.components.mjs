@@ -6,4 +6,5 @@ import { areaConfig } from "./area.mjs";
 export default areaConfig("components", ["components/**/*.ts", "index.ts"], [
     "test/components.spec.test.ts", "test/components.test.ts", "test/program.stacks.test.ts", "test/program.badConfig.test.ts", "test/program.vpnProxy.test.ts",
     "test/azureRules.test.ts", "test/program.allowlists.test.ts", "test/lifecycle.test.ts", "test/deploymentChecks.test.ts",
+    "test/program.identityAudit.test.ts",
 ]);

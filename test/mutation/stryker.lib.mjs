@@ -5,4 +5,5 @@ export default areaConfig("lib", ["lib/**/*.ts", "!lib/azureRules.ts"], [
     "test/cidr.test.ts", "test/nsgEval.test.ts", "test/naming.test.ts", "test/config.test.ts", "test/lifecycleRules.test.ts",
     "test/firewall.test.ts", "test/nginx.test.ts", "test/certsAndConnection.test.ts", "test/cloudInit.test.ts",
     "test/destroy.test.ts", "test/regions.test.ts", "test/proxyTier.test.ts", "test/proxyScripts.test.ts", "test/sizing.test.ts",
+    "test/entra.test.ts", "test/audit.test.ts", "test/alerts.test.ts",
 ]);

@@ -335,6 +335,23 @@ const VARIANTS: Variant[] = [
             return nsg.urn;
         },
     },
+    // Valid for the config validator (which only warns), blocked by the pack.
+    {
+        name: "prod stack file with monitoring.diagnostics: false", policy: "prod-diagnostics-on",
+        base: () => ({ ...fileOf("prod"), config: withSections(fileOf("prod").config, { monitoring: { diagnostics: false } }) }),
+    },
+    {
+        name: "prod stack file keeping logs 60 days", policy: "log-retention-floor",
+        base: () => ({ ...fileOf("prod"), config: withSections(fileOf("prod").config, { monitoring: { retentionInDays: 60 } }) }),
+    },
+    {
+        name: "passwordless prod server whose Entra administrator is dropped", policy: "postgres-passwordless-has-entra-admin",
+        base: () => withDatabase(fileOf("prod"), { entraAdmin: { objectId: "0f0e0d0c-0b0a-4908-8706-050403020100", principalName: "pg-admins" }, passwordAuth: false }),
+        mutate: (rs) => {
+            rs.splice(rs.findIndex((r) => r.type === "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra"), 1);
+            return find(rs, T.server).urn;
+        },
+    },
 ];
 
 describe("insecure variants of the stack files are blocked by a named policy", () => {

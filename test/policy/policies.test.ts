@@ -52,6 +52,13 @@ const gateway = (extra: Record<string, any> = {}, dependencies: string[] = []) =
 }, { dependencies });
 const vnet = res(TYPES.virtualNetwork, "vnet", { addressSpace: { addressPrefixes: ["10.40.0.0/16"] } });
 
+const server = res(TYPES.server, "server", goodServer, serverAso);
+const serverSetting = (logs: Array<Record<string, unknown>>, workspaceId: string | undefined = "/x/workspaces/log") =>
+    res(TYPES.diagnosticSetting, "server-diagnostics", { resourceUri: "/x/flexibleServers/psql", workspaceId, logs }, { dependencies: [server.urn] });
+const passwordless = (activeDirectoryAuth: string) => res(TYPES.server, "server", { ...goodServer, authConfig: { passwordAuth: "Disabled", activeDirectoryAuth } }, serverAso);
+const admin = res(TYPES.entraAdmin, "entra-admin", { serverName: "psql", objectId: "0f0e0d0c-0b0a-4908-8706-050403020100" }, { dependencies: [server.urn] });
+const workspace = (retentionInDays: number, environment = "prod") => res(TYPES.workspace, "workspace", { retentionInDays, tags: tags(environment) });
+
 interface Case {
     readonly bad: SimResource[];
     readonly good: SimResource[];
@@ -121,6 +128,18 @@ const CASES: Record<string, Case> = {
     "vpn-client-pool-no-vnet-overlap": {
         bad: [vnet, gateway({ vpnClientConfiguration: { vpnClientAddressPool: { addressPrefixes: ["10.40.250.0/24"] }, vpnAuthenticationTypes: ["Certificate"] } })],
         good: [vnet, gateway()],
+    },
+    "prod-diagnostics-on": {
+        bad: [server, serverSetting([{ category: "PostgreSQLFlexSessions", enabled: true }])],
+        good: [server, serverSetting([{ category: "PostgreSQLLogs", enabled: true }])],
+    },
+    "postgres-passwordless-has-entra-admin": {
+        bad: [passwordless("Enabled")],
+        good: [passwordless("Enabled"), admin],
+    },
+    "log-retention-floor": {
+        bad: [workspace(30), server],
+        good: [workspace(90), server],
     },
     "secrets-stay-secret": {
         bad: [res(TYPES.server, "server", { ...goodServer, administratorLoginPassword: "S3cret-Admin-Pa55word" }, serverAso)],

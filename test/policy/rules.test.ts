@@ -7,6 +7,7 @@ import {
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
     isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
+    checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, DEFAULT_RETENTION_FLOOR_DAYS,
 } from "../../policy/rules";
 import { armName, formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
 
@@ -262,6 +263,111 @@ describe("vpn-public-ip-zone-redundant: checkVpnPublicIp, checkVpnGatewayPublicI
         const ip = resource(PIP, "vpn-public-ip", goodIp);
         assert.deepEqual(checkVpnGatewayPublicIps([gateway("/s/x/publicIPAddresses/pip-vgw", [ip.urn]), ip, nat]), []);
         assert.deepEqual(checkVpnPublicIp(goodIp), none);
+    });
+});
+
+describe("prod-diagnostics-on: checkProdDiagnostics", () => {
+    const SERVER = "azure-native:dbforpostgresql:Server";
+    const SETTING = "azure-native:monitor:DiagnosticSetting";
+    const prodTags = { tags: { environment: "prod" } };
+    const server = resource(SERVER, "server", prodTags);
+    const gateway = resource(GW, "vpn-gateway", prodTags);
+    const setting = (target: StackResource, logs: unknown[], extra: Props = {}, via: "dependencies" | "property" = "dependencies") =>
+        resource(SETTING, `${target.name}-diagnostics`, { workspaceId: "/x/workspaces/log", logs, ...extra },
+            via === "property" ? { propertyDependencies: { resourceUri: [target.urn] }, dependencies: [target.urn, "urn:other"] } : { dependencies: [target.urn] });
+    const enabled = (category: string) => ({ category, enabled: true });
+
+    it("accepts a prod server and gateway with their connection logs to a workspace, by category or category group", () => {
+        assert.deepEqual(checkProdDiagnostics([server, gateway, setting(server, [enabled("PostgreSQLLogs")]), setting(gateway, [enabled("P2SDiagnosticLog")], {}, "property")]), []);
+        assert.deepEqual(checkProdDiagnostics([server, setting(server, [{ categoryGroup: "allLogs", enabled: true }])]), []);
+        assert.deepEqual(checkProdDiagnostics([server, setting(server, [{ categoryGroup: "audit", enabled: true }])]), []);
+    });
+
+    it("rejects a missing, disabled, workspace-less or other-category setting, naming the resource", () => {
+        for (const resources of [
+            [server],
+            [server, setting(server, [{ category: "PostgreSQLLogs", enabled: false }])],
+            [server, setting(server, [enabled("PostgreSQLLogs")], { workspaceId: undefined })],
+            [server, setting(server, [enabled("PostgreSQLFlexSessions")])],
+            [server, setting(gateway, [enabled("PostgreSQLLogs")])],
+        ]) {
+            const findings = checkProdDiagnostics(resources);
+            assert.equal(findings.length, 1, JSON.stringify(resources.map((r) => r.props)));
+            assert.equal(findings[0].urn, server.urn);
+            assert.match(findings[0].message, /PostgreSQL server server sends no PostgreSQLLogs to a Log Analytics workspace/);
+        }
+        assert.match(checkProdDiagnostics([gateway])[0].message, /VPN gateway vpn-gateway sends no P2SDiagnosticLog/);
+        // A setting whose property dependencies name another resource does not count, whatever else it depends on.
+        const elsewhere = resource(SETTING, "s", { workspaceId: "/x", logs: [enabled("PostgreSQLLogs")] }, { propertyDependencies: { resourceUri: ["urn:other"] }, dependencies: [server.urn] });
+        assert.equal(checkProdDiagnostics([server, elsewhere]).length, 1);
+    });
+
+    it("leaves non-production resources alone; an untagged one counts as production", () => {
+        assert.deepEqual(checkProdDiagnostics([resource(SERVER, "server", { tags: { environment: "dev" } }), resource(GW, "gw", { tags: { environment: "dev" } })]), []);
+        assert.equal(checkProdDiagnostics([resource(SERVER, "server", {})]).length, 1);
+    });
+});
+
+describe("postgres-passwordless-has-entra-admin: checkPasswordlessHasEntraAdmin", () => {
+    const SERVER = "azure-native:dbforpostgresql:Server";
+    const server = (authConfig: Props | undefined) => resource(SERVER, "server", authConfig ? { authConfig } : {});
+    const admin = (type: string, target: StackResource, via: "dependencies" | "property" = "dependencies") =>
+        resource(type, "entra-admin", { objectId: "x" }, via === "property" ? { propertyDependencies: { serverName: [target.urn] } } : { dependencies: [target.urn] });
+
+    it("accepts passwords on, and passwords off with Entra on and an administrator (either resource name)", () => {
+        assert.deepEqual(checkPasswordlessHasEntraAdmin([server({ passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" })]), []);
+        assert.deepEqual(checkPasswordlessHasEntraAdmin([server(undefined)]), []);
+        const off = server({ passwordAuth: "Disabled", activeDirectoryAuth: "Enabled" });
+        assert.deepEqual(checkPasswordlessHasEntraAdmin([off, admin("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra", off)]), []);
+        assert.deepEqual(checkPasswordlessHasEntraAdmin([off, admin("azure-native:dbforpostgresql:Administrator", off, "property")]), []);
+        assert.deepEqual(checkPasswordlessHasEntraAdmin([server({ passwordAuth: "disabled", activeDirectoryAuth: UNKNOWN }), admin("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra", server({}))]), []);
+    });
+
+    it("rejects passwords off with Entra off, or with no administrator for this server", () => {
+        assert.match(checkPasswordlessHasEntraAdmin([server({ passwordAuth: "Disabled", activeDirectoryAuth: "Disabled" })])[0].message, /password and Entra authentication both off/);
+        assert.match(checkPasswordlessHasEntraAdmin([server({ passwordAuth: "Disabled" })])[0].message, /both off/);
+        const off = server({ passwordAuth: "Disabled", activeDirectoryAuth: "Enabled" });
+        const other = resource(SERVER, "other", {});
+        for (const resources of [[off], [off, admin("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra", other)], [off, admin("azure-native:dbforpostgresql:FirewallRule", off)]]) {
+            const findings = checkPasswordlessHasEntraAdmin(resources);
+            assert.deepEqual(findings.map((f) => f.urn), [off.urn]);
+            assert.match(findings[0].message, /password authentication off and no Entra administrator in this stack/);
+        }
+    });
+});
+
+describe("log-retention-floor: checkLogRetention", () => {
+    const WORKSPACE = "azure-native:operationalinsights:Workspace";
+    const TABLE = "azure-native:operationalinsights:Table";
+    const workspace = (retentionInDays: unknown, environment?: string) => resource(WORKSPACE, "workspace", { retentionInDays, ...(environment ? { tags: { environment } } : {}) });
+    const table = (retentionInDays: unknown) => resource(TABLE, "session-table", { retentionInDays });
+
+    it("the floor is the prod default retention", () => {
+        assert.equal(DEFAULT_RETENTION_FLOOR_DAYS, 90);
+    });
+
+    it("in production: workspaces and tables at or above the floor; a table inheriting; values unknown in preview", () => {
+        assert.deepEqual(checkLogRetention([workspace(90, "prod"), table(90)]), []);
+        assert.deepEqual(checkLogRetention([workspace(730, "prod"), table(-1)]), []);
+        assert.deepEqual(checkLogRetention([workspace(UNKNOWN, "prod"), table(UNKNOWN)]), []);
+    });
+
+    it("rejects anything below the floor, or unset, naming the resource", () => {
+        for (const [resources, at] of [[[workspace(89, "prod")], "workspace"], [[workspace(90, "prod"), table(30)], "session-table"], [[workspace(undefined, "prod")], "workspace"], [[workspace(90, "prod"), table(-2)], "session-table"]] as const) {
+            const findings = checkLogRetention(resources);
+            assert.equal(findings.length, 1, JSON.stringify(resources.map((r) => r.props)));
+            assert.match(findings[0].urn!, new RegExp(`::${at}$`));
+            assert.match(findings[0].message, /production keeps them at least 90/);
+        }
+        assert.equal(checkLogRetention([workspace(120, "prod")], 180).length, 1, "a configured floor");
+        assert.deepEqual(checkLogRetention([workspace(30, "prod")], 30), []);
+    });
+
+    it("applies to production stacks only: one prod-tagged resource makes it production, an untagged stack counts as production", () => {
+        assert.deepEqual(checkLogRetention([workspace(30, "dev"), table(30), resource(GW, "gw", { tags: { environment: "dev" } })]), []);
+        assert.equal(checkLogRetention([workspace(30, "dev"), resource(GW, "gw", { tags: { environment: "prod" } })]).length, 1);
+        assert.equal(checkLogRetention([workspace(30), table(30)]).length, 2);
+        assert.equal(checkLogRetention([workspace(30, "dev"), resource("pulumi:pulumi:Stack", "securepg-dev", {})]).length, 0, "the stack resource has no tags and does not count");
     });
 });
 
