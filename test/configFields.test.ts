@@ -315,8 +315,12 @@ describe("monitoring settings", () => {
         refuses("monitoring", "retentionInDays", 90.5, ["securepg:monitoring.retentionInDays must be a whole number from 30 to 730 (got 90.5)"]);
     });
 
-    it("workspaceId: a Log Analytics workspace resource id, in any case Azure writes it", () => {
+    it("workspaceId: a Log Analytics workspace resource id, in any case Azure writes it, read into its parts", () => {
         accepts("monitoring", "workspaceId", WORKSPACE);
+        assert.deepEqual((run({ "securepg:monitoring": { workspaceId: WORKSPACE } }) as StackConfig).monitoring.existingWorkspace, {
+            id: WORKSPACE, subscriptionId: "00000000-0000-0000-0000-000000000000", resourceGroupName: "rg-logs", workspaceName: "log-central",
+        });
+        assert.equal((run({}) as StackConfig).monitoring.existingWorkspace, undefined);
         accepts("monitoring", "workspaceId", WORKSPACE.toLowerCase());
         const rule = "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>";
         for (const bad of ["log-central", `${WORKSPACE}/`, WORKSPACE.replace("OperationalInsights", "Insights"), WORKSPACE.replace("log-central", "-log"), WORKSPACE.replace("log-central", "lo")]) {
