@@ -292,6 +292,7 @@ describe("database Entra settings", () => {
         refuses("database", "entraAdmin", { ...ADMIN, principalType: "group" }, ['securepg:database.entraAdmin.principalType must be "Group", "User" or "ServicePrincipal" (got "group")']);
         refuses("database", "entraAdmin", { objectId: ADMIN.objectId }, ["securepg:database.entraAdmin.principalName must be the group's display name, a user's UPN or an app's display name (got undefined)"]);
         refuses("database", "entraAdmin", { ...ADMIN, tenantId: ADMIN.objectId }, ["securepg:database.entraAdmin has unknown settings: tenantId (known: objectId, principalName, principalType)"]);
+        refuses("database", "entraAdmin", { ...ADMIN, tenantId: ADMIN.objectId, name: "x" }, ["securepg:database.entraAdmin has unknown settings: tenantId, name (known: objectId, principalName, principalType)"]);
         refuses("database", "entraAdmin", "pg-admins", ['securepg:database.entraAdmin must be an object { objectId, principalName, principalType } (got "pg-admins")']);
     });
 
