@@ -45,7 +45,7 @@ export = async () => {
     }
     const databaseAuth = databaseAuthFor(config, previous);
     const monitoring = config.monitoring;
-    const existingWorkspace = monitoring.diagnostics && monitoring.workspaceId ? await readExistingWorkspace(monitoring.workspaceId) : undefined;
+    const existingWorkspace = monitoring.diagnostics && monitoring.existingWorkspace ? await readExistingWorkspace(monitoring.existingWorkspace) : undefined;
     // The deploying identity's tenant, unless the stack names one; read only when Entra is in use.
     const usesEntra = config.vpn.authentication !== "certificate" || databaseAuth.entra;
     const tenantId = usesEntra ? config.entraTenantId ?? authorization.getClientConfigOutput().tenantId : undefined;

@@ -649,7 +649,7 @@ function checkServerAuthentication(resource: RequestResource): string[] {
     if (auth.passwordAuth === "Disabled" && auth.activeDirectoryAuth !== "Enabled") {
         problems.push("authConfig turns password authentication off with Entra authentication off: nobody could sign in");
     }
-    if (auth.activeDirectoryAuth === "Enabled" && !GUID_TEXT.test(str(auth.tenantId) ?? "")) {
+    if (auth.activeDirectoryAuth === "Enabled" && !GUID_TEXT.test(String(auth.tenantId))) {
         problems.push(`authConfig.tenantId ${JSON.stringify(auth.tenantId)}: Entra authentication needs the tenant id`);
     }
     return problems;
@@ -658,10 +658,10 @@ function checkServerAuthentication(resource: RequestResource): string[] {
 function checkEntraAdministrator(resource: RequestResource, context: RuleContext): string[] {
     const a = resource.inputs;
     const problems: string[] = [];
-    if (!GUID_TEXT.test(str(a.objectId) ?? "")) {
+    if (!GUID_TEXT.test(String(a.objectId))) {
         problems.push(`objectId ${JSON.stringify(a.objectId)}: the administrator is named after its Entra object id`);
     }
-    if (!["User", "Group", "ServicePrincipal", "Unknown"].includes(str(a.principalType) ?? "")) {
+    if (!["User", "Group", "ServicePrincipal", "Unknown"].includes(String(a.principalType))) {
         problems.push(`principalType ${JSON.stringify(a.principalType)}: Flexible Server takes User, Group or ServicePrincipal (azure-native's enum spells the Cosmos DB API's lowercase values)`);
     }
     const server = referenced(context, K.server, a.serverName, "serverName");
@@ -770,8 +770,8 @@ function checkAlerting(resource: RequestResource): string[] {
     if (severity === undefined || severity < 0 || severity > 4 || !Number.isInteger(severity)) {
         problems.push(`severity ${String(a.severity)}: 0-4`);
     }
-    const frequency = DURATION_MINUTES[str(a.evaluationFrequency) ?? ""];
-    const window = DURATION_MINUTES[str(a.windowSize) ?? ""];
+    const frequency = DURATION_MINUTES[String(a.evaluationFrequency)];
+    const window = DURATION_MINUTES[String(a.windowSize)];
     if (frequency === undefined || frequency > 60) {
         problems.push(`evaluationFrequency ${String(a.evaluationFrequency)}: PT1M, PT5M, PT15M, PT30M or PT1H`);
     }

@@ -100,11 +100,19 @@ export interface ProxyConfig {
     readonly keepaliveProbes: number;
 }
 
+/** A Log Analytics workspace the stack does not own, as its resource id names it. */
+export interface WorkspaceReference {
+    readonly id: string;
+    readonly subscriptionId: string;
+    readonly resourceGroupName: string;
+    readonly workspaceName: string;
+}
+
 export interface MonitoringConfig {
     /** The audit trail: server and gateway diagnostic settings, and the proxies' logs through the Azure Monitor Agent. */
     readonly diagnostics: boolean;
-    /** An existing Log Analytics workspace's resource id; unset: the stack creates its own. */
-    readonly workspaceId: string | undefined;
+    /** `securepg:monitoring.workspaceId`: an existing workspace; unset: the stack creates its own. */
+    readonly existingWorkspace: WorkspaceReference | undefined;
     /** Days of retention: the created workspace's, or in an existing one, securepg's own table's. */
     readonly retentionInDays: number;
     /** Where alerts are emailed (an action group); empty: alerts fire without notifying anyone. */

@@ -508,7 +508,8 @@ export const DEFAULT_RETENTION_FLOOR_DAYS = PROD_RETENTION_FLOOR_DAYS;
  * workspace's retention, which is checked where the stack owns the workspace.
  */
 export function checkLogRetention(resources: readonly StackResource[], floorDays: number = DEFAULT_RETENTION_FLOOR_DAYS): Finding[] {
-    const environments = resources.filter((r) => !isKind(r.type, TYPES.stack)).map((r) => environmentOf(r.props)).filter(present);
+    // The stack resource carries the outputs, no tags: it counts as neither.
+    const environments = resources.map((r) => environmentOf(r.props)).filter(present);
     const production = environments.length === 0 || environments.some((e) => isProduction(e));
     if (!production) {
         return [];

@@ -9,6 +9,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import type { ExistingWorkspace } from "../lib/audit";
+import type { WorkspaceReference } from "../lib/stackConfig";
 import type { DeployedDatabaseAuth } from "../lib/entra";
 import type { DeployedGateway, DeployedProtection } from "../lib/lifecycle";
 import type { StackConfig } from "./types";
@@ -110,22 +111,12 @@ export async function readLiveStorageSizeGB(previous: PreviousDeployment): Promi
     }
 }
 
-/** `/subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.OperationalInsights/workspaces/<n>`, in any case. */
-export function workspaceIdParts(id: string): { subscriptionId: string; resourceGroupName: string; workspaceName: string } | undefined {
-    const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)$/i.exec(id);
-    return match ? { subscriptionId: match[1]!, resourceGroupName: match[2]!, workspaceName: match[3]! } : undefined;
-}
-
 /**
  * The existing workspace `securepg:monitoring.workspaceId` names, read before anything is declared:
  * its region (the data collection rule must be in it), and that it is in the subscription this stack
  * deploys to (where the program reads and writes it). Any failure stops the deployment with the reason.
  */
-export async function readExistingWorkspace(workspaceId: string): Promise<ExistingWorkspace> {
-    const parts = workspaceIdParts(workspaceId);
-    if (!parts) {
-        throw new pulumi.RunError(`securepg:monitoring.workspaceId ${workspaceId} is not a Log Analytics workspace resource id`);
-    }
+export async function readExistingWorkspace(parts: WorkspaceReference): Promise<ExistingWorkspace> {
     const { subscriptionId } = await authorization.getClientConfig();
     if (subscriptionId.toLowerCase() !== parts.subscriptionId.toLowerCase()) {
         throw new pulumi.RunError(`securepg:monitoring.workspaceId is in subscription ${parts.subscriptionId}, but this stack deploys to ${subscriptionId}; ` +
@@ -136,7 +127,7 @@ export async function readExistingWorkspace(workspaceId: string): Promise<Existi
         return { id: workspace.id, resourceGroupName: parts.resourceGroupName, workspaceName: workspace.name, location: workspace.location };
     } catch (error) {
         const message = (error as Error).message;
-        throw new pulumi.RunError(`could not read securepg:monitoring.workspaceId ${workspaceId}` +
+        throw new pulumi.RunError(`could not read securepg:monitoring.workspaceId ${parts.id}` +
             (NOT_FOUND.test(message) ? ": it does not exist (or this identity may not read it)" : `: ${message}`));
     }
 }

@@ -8,6 +8,7 @@ import { SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
 import { GUID } from "../lib/entra";
+import type { WorkspaceReference } from "../lib/stackConfig";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
     return z.string({ error: "must be a CIDR string like 10.40.0.0/16" }).transform((text, ctx) => {
@@ -180,7 +181,11 @@ export const WORKSPACE_ID = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/
 export const monitoringFields = {
     diagnostics: bool,
     workspaceId: z.string({ error: "must be a Log Analytics workspace resource id" })
-        .regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"),
+        .regex(WORKSPACE_ID, "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>")
+        .transform((id): WorkspaceReference => {
+            const [, subscriptionId, resourceGroupName, workspaceName] = WORKSPACE_ID.exec(id) as unknown as [string, string, string, string];
+            return { id, subscriptionId, resourceGroupName, workspaceName };
+        }),
     // Azure's range for a PerGB2018 workspace; the first 31 days are included in the ingestion price.
     retentionInDays: int(30, 730),
     alertEmails: uniqueList(z.email({ error: "must be an email address" }), "email addresses"),

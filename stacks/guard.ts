@@ -94,7 +94,7 @@ export function checkDeployment(config: StackConfig, identity: DatabaseIdentity,
     const names = resourceNames(config.project, config.stack);
     const audit = auditChanges({
         previous, diagnostics: config.monitoring.diagnostics,
-        createsWorkspace: config.monitoring.diagnostics && config.monitoring.workspaceId === undefined,
+        createsWorkspace: config.monitoring.diagnostics && config.monitoring.existingWorkspace === undefined,
         workspaceName: names.logAnalyticsWorkspace, resourceGroup: names.resourceGroup,
     });
     problems.push(...audit.problems);

@@ -369,7 +369,10 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         database,
         vpn: vpn as VpnConfig,
         proxy: { ...proxy, sshPublicKey: proxy.sshPublicKey } as ProxyConfig,
-        monitoring: { ...monitoring, workspaceId: monitoring.workspaceId } as MonitoringConfig,
+        monitoring: {
+            diagnostics: monitoring.diagnostics, retentionInDays: monitoring.retentionInDays, alertEmails: monitoring.alertEmails,
+            existingWorkspace: (parsed.monitoring as { workspaceId?: MonitoringConfig["existingWorkspace"] }).workspaceId,
+        } as MonitoringConfig,
         warnings: collector.warnings,
     };
 }

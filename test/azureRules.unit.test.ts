@@ -825,7 +825,7 @@ describe("postgres-authentication", () => {
             ["authConfig turns password authentication off with Entra authentication off: nobody could sign in"]);
         assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Disabled" })),
             ["authConfig turns password authentication off with Entra authentication off: nobody could sign in"]);
-        for (const tenantId of [undefined, "", "contoso.onmicrosoft.com", `${TENANT}x`]) {
+        for (const tenantId of [undefined, "", "contoso.onmicrosoft.com", `${TENANT}x`, `x${TENANT}`]) {
             assert.deepEqual(said("postgres-authentication", server({ ...on, tenantId })), [`authConfig.tenantId ${JSON.stringify(tenantId)}: Entra authentication needs the tenant id`]);
         }
         assert.deepEqual(said("postgres-authentication", server({ ...on, tenantId: TENANT.toUpperCase() })), []);
@@ -840,7 +840,7 @@ describe("postgres-authentication", () => {
                 `principalType ${JSON.stringify(principalType)}: Flexible Server takes User, Group or ServicePrincipal (azure-native's enum spells the Cosmos DB API's lowercase values)`,
             ]);
         }
-        for (const objectId of ["pg-admins", undefined, `${OBJECT}0`]) {
+        for (const objectId of ["pg-admins", undefined, `${OBJECT}0`, `0${OBJECT}`]) {
             assert.deepEqual(said("postgres-authentication", server(on), admin({ objectId })), [`objectId ${JSON.stringify(objectId)}: the administrator is named after its Entra object id`]);
         }
         assert.deepEqual(said("postgres-authentication", server({ passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" }), admin({})),
@@ -921,7 +921,7 @@ describe("data-collection-rule-request", () => {
         assert.deepEqual(rule({ dataFlows: [{ streams: ["nginx-sessions"], destinations: ["audit"] }] }),
             ["data flow stream nginx-sessions is neither declared nor built in (a data source's name is not a stream)"]);
         assert.deepEqual(rule({ dataFlows: [{ streams: ["Custom-Text-X"], destinations: ["elsewhere"] }] }), ["data flow destination elsewhere is not one of the rule's destinations"]);
-        for (const outputStream of ["X_CL", "Custom-X", "Custom-X_CL-", "Microsoft-"]) {
+        for (const outputStream of ["X_CL", "Custom-X", "Custom-X_CL-", "Microsoft-", "xCustom-X_CL"]) {
             assert.deepEqual(rule({ dataFlows: [{ streams: ["Custom-Text-X"], destinations: ["audit"], outputStream }] }), [`outputStream ${outputStream}: Custom-<table>_CL, or Microsoft-<table>`]);
         }
         assert.deepEqual(rule({ streamDeclarations: { "Text-X": { columns: [] } }, dataFlows: [] }), ["stream Text-X: a declared stream's name starts with Custom-"]);
@@ -947,6 +947,9 @@ describe("alerting-request", () => {
             assert.deepEqual(alert({ severity }), [`severity ${String(severity)}: 0-4`], String(severity));
         }
         assert.deepEqual(alert({ evaluationFrequency: "PT2M" }), ["evaluationFrequency PT2M: PT1M, PT5M, PT15M, PT30M or PT1H"]);
+        assert.deepEqual(alert({ evaluationFrequency: undefined, windowSize: undefined }), [
+            "evaluationFrequency undefined: PT1M, PT5M, PT15M, PT30M or PT1H", "windowSize undefined: PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or P1D",
+        ]);
         assert.deepEqual(alert({ evaluationFrequency: "PT6H", windowSize: "P1D" }), ["evaluationFrequency PT6H: PT1M, PT5M, PT15M, PT30M or PT1H"]);
         assert.deepEqual(alert({ windowSize: "PT10M" }), ["windowSize PT10M: PT1M, PT5M, PT15M, PT30M, PT1H, PT6H, PT12H or P1D"]);
         assert.deepEqual(alert({ windowSize: "PT1M" }), ["windowSize PT1M is shorter than evaluationFrequency PT5M"]);

@@ -292,6 +292,7 @@ describe("database Entra settings", () => {
         refuses("database", "entraAdmin", { ...ADMIN, principalType: "group" }, ['securepg:database.entraAdmin.principalType must be "Group", "User" or "ServicePrincipal" (got "group")']);
         refuses("database", "entraAdmin", { objectId: ADMIN.objectId }, ["securepg:database.entraAdmin.principalName must be the group's display name, a user's UPN or an app's display name (got undefined)"]);
         refuses("database", "entraAdmin", { ...ADMIN, tenantId: ADMIN.objectId }, ["securepg:database.entraAdmin has unknown settings: tenantId (known: objectId, principalName, principalType)"]);
+        refuses("database", "entraAdmin", { ...ADMIN, tenantId: ADMIN.objectId, name: "x" }, ["securepg:database.entraAdmin has unknown settings: tenantId, name (known: objectId, principalName, principalType)"]);
         refuses("database", "entraAdmin", "pg-admins", ['securepg:database.entraAdmin must be an object { objectId, principalName, principalType } (got "pg-admins")']);
     });
 
@@ -315,8 +316,12 @@ describe("monitoring settings", () => {
         refuses("monitoring", "retentionInDays", 90.5, ["securepg:monitoring.retentionInDays must be a whole number from 30 to 730 (got 90.5)"]);
     });
 
-    it("workspaceId: a Log Analytics workspace resource id, in any case Azure writes it", () => {
+    it("workspaceId: a Log Analytics workspace resource id, in any case Azure writes it, read into its parts", () => {
         accepts("monitoring", "workspaceId", WORKSPACE);
+        assert.deepEqual((run({ "securepg:monitoring": { workspaceId: WORKSPACE } }) as StackConfig).monitoring.existingWorkspace, {
+            id: WORKSPACE, subscriptionId: "00000000-0000-0000-0000-000000000000", resourceGroupName: "rg-logs", workspaceName: "log-central",
+        });
+        assert.equal((run({}) as StackConfig).monitoring.existingWorkspace, undefined);
         accepts("monitoring", "workspaceId", WORKSPACE.toLowerCase());
         const rule = "must be a Log Analytics workspace resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>";
         for (const bad of ["log-central", `${WORKSPACE}/`, WORKSPACE.replace("OperationalInsights", "Insights"), WORKSPACE.replace("log-central", "-log"), WORKSPACE.replace("log-central", "lo")]) {

@@ -110,6 +110,8 @@ describe("auditChanges", () => {
         });
         assert.deepEqual(change(OWN.toLowerCase(), false, false, true, false).warnings.length, 1, "Azure's casing of the id");
         assert.deepEqual(change(OWN.replace("rg-securepg-prod", "rg-other"), true, false, true, false), { problems: [], warnings: [] }, "a workspace of that name elsewhere is not the stack's");
+        assert.deepEqual(change(OWN.replace(/log-securepg-prod$/, "log-shared"), true, false, true, false), { problems: [], warnings: [] }, "another workspace in the stack's group is not the stack's");
+        assert.deepEqual(change("log-securepg-prod", true, false, true, false), { problems: [], warnings: [] }, "an id that is not an ARM id");
         assert.deepEqual(auditChanges({ previous: { auditWorkspaceId: OWN }, diagnostics: false, createsWorkspace: false, ...names }).problems, [], "no protection recorded");
     });
 });

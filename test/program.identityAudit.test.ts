@@ -296,9 +296,11 @@ for (const file of loadAllStackFiles()) {
         it("an existing workspace that cannot be read, or lives in another subscription, stops the deployment before anything is declared", async () => {
             const missing = await deploy(file, { monitoring: { workspaceId: WORKSPACE_ID } }, { existingWorkspace: "missing" });
             assert.match(String(missing.error?.message), /could not read securepg:monitoring.workspaceId .*: it does not exist/);
+            const denied = await deploy(file, { monitoring: { workspaceId: WORKSPACE_ID } }, { existingWorkspace: { throws: "AuthorizationFailed: The client does not have authorization to perform action 'Microsoft.OperationalInsights/workspaces/read'" } });
+            assert.match(String(denied.error?.message), /could not read securepg:monitoring.workspaceId \/subscriptions\/.*log-central: AuthorizationFailed: The client does not have authorization/);
             const elsewhere = await deploy(file, { monitoring: { workspaceId: WORKSPACE_ID.replace("00000000-0000-0000-0000-000000000000", "12345678-0000-0000-0000-000000000000") } });
             assert.match(String(elsewhere.error?.message), /is in subscription 12345678-0000-0000-0000-000000000000, but this stack deploys to 00000000-0000-0000-0000-000000000000/);
-            for (const failed of [missing, elsewhere]) {
+            for (const failed of [missing, denied, elsewhere]) {
                 assert.deepEqual(failed.resources.filter((r) => r.custom && r.type.startsWith("azure-native:")), []);
             }
         });

@@ -192,6 +192,9 @@ export const mocks: pulumi.runtime.Mocks = {
             if (existingWorkspace === "missing") {
                 throw grpcError(`ResourceNotFound: The Resource 'Microsoft.OperationalInsights/workspaces/${workspaceName}' under resource group '${resourceGroupName}' was not found.`);
             }
+            if ("throws" in existingWorkspace) {
+                throw grpcError(existingWorkspace.throws);
+            }
             return {
                 // Azure answers with its own casing of the id.
                 id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/${resourceGroupName!.toLowerCase()}/providers/microsoft.operationalinsights/workspaces/${workspaceName}`,
@@ -223,7 +226,7 @@ function clearProjectModules(): void {
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
 export const MOCK_WORKSPACE_CUSTOMER_ID = "aaaaaaaa-0000-4000-8000-000000000001";
 export const MOCK_EXISTING_WORKSPACE_CUSTOMER_ID = "bbbbbbbb-0000-4000-8000-000000000002";
-let existingWorkspace: { location: string } | "missing" = { location: "northeurope" };
+let existingWorkspace: { location: string } | { throws: string } | "missing" = { location: "northeurope" };
 
 /** The tenant the mocks' deploying identity belongs to. */
 export const MOCK_TENANT_ID = "11111111-2222-3333-4444-555555555555";
@@ -238,7 +241,7 @@ export interface RunOptions {
     /** What Azure's `getServer` returns for the deployed server (none: it does not exist; `throws`: that error). */
     readonly liveServer?: Record<string, unknown>;
     /** What `getWorkspace` finds for securepg:monitoring.workspaceId (default: a workspace in northeurope). */
-    readonly existingWorkspace?: { location: string } | "missing";
+    readonly existingWorkspace?: { location: string } | { throws: string } | "missing";
 }
 
 /**

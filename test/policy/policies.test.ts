@@ -229,6 +229,20 @@ describe("the policy objects' own plumbing", () => {
         });
     });
 
+    it("the retention policy's configuration: floorDays, 30-730, 90 by default, and it is what the policy applies", async () => {
+        const policy = policies.find((p) => p.name === "log-retention-floor") as StackValidationPolicy;
+        assert.deepEqual(policy.configSchema, { properties: { floorDays: { type: "integer", minimum: 30, maximum: 730, default: 90 } } });
+        const kept = (days: number) => res(TYPES.workspace, "workspace", { retentionInDays: days, tags: tags("prod") });
+        const found = async (days: number, config: Record<string, unknown>) => {
+            const messages: string[] = [];
+            await policy.validateStack({ resources: [{ ...kept(days), props: kept(days).inputs }], getConfig: () => config } as unknown as StackValidationArgs, (m) => { messages.push(String(m)); });
+            return messages;
+        };
+        assert.deepEqual(await found(100, {}), []);
+        assert.deepEqual(await found(100, { floorDays: 120 }), ["Log Analytics workspace workspace keeps logs 100 days: production keeps them at least 120 (securepg:monitoring.retentionInDays)"]);
+        assert.deepEqual(await found(89, { floorDays: "120" }), ["Log Analytics workspace workspace keeps logs 89 days: production keeps them at least 90 (securepg:monitoring.retentionInDays)"], "a floor that is not a number: the default");
+    });
+
     it("stackResourceOf: dependencies and property dependencies by URN, options that may be missing", () => {
         const a = { urn: "urn:a" } as PolicyResource;
         const b = { urn: "urn:b" } as PolicyResource;

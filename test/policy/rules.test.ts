@@ -300,6 +300,9 @@ describe("prod-diagnostics-on: checkProdDiagnostics", () => {
         // A setting whose property dependencies name another resource does not count, whatever else it depends on.
         const elsewhere = resource(SETTING, "s", { workspaceId: "/x", logs: [enabled("PostgreSQLLogs")] }, { propertyDependencies: { resourceUri: ["urn:other"] }, dependencies: [server.urn] });
         assert.equal(checkProdDiagnostics([server, elsewhere]).length, 1);
+        // An engine that lists the property with no dependencies: fall back to the resource's own.
+        const unlisted = resource(SETTING, "s", { workspaceId: "/x", logs: [enabled("PostgreSQLLogs")] }, { propertyDependencies: { resourceUri: [] }, dependencies: [server.urn] });
+        assert.deepEqual(checkProdDiagnostics([server, unlisted]), []);
     });
 
     it("leaves non-production resources alone; an untagged one counts as production", () => {
@@ -359,6 +362,10 @@ describe("log-retention-floor: checkLogRetention", () => {
             assert.match(findings[0].urn!, new RegExp(`::${at}$`));
             assert.match(findings[0].message, /production keeps them at least 90/);
         }
+        assert.deepEqual(checkLogRetention([workspace(89, "prod"), table(30)]).map((f) => f.message), [
+            "Log Analytics workspace workspace keeps logs 89 days: production keeps them at least 90 (securepg:monitoring.retentionInDays)",
+            "workspace table session-table keeps logs 30 days: production keeps them at least 90 (securepg:monitoring.retentionInDays)",
+        ]);
         assert.equal(checkLogRetention([workspace(120, "prod")], 180).length, 1, "a configured floor");
         assert.deepEqual(checkLogRetention([workspace(30, "prod")], 30), []);
     });
