@@ -14,6 +14,8 @@ export interface ExistingWorkspace {
     readonly workspaceName: string;
     /** The data collection rule must be in the workspace's region. */
     readonly location: string;
+    /** The workspace id (a GUID) queries take. */
+    readonly customerId: string;
 }
 
 /** One diagnostic setting per resource, always this name: renaming one while the old exists is a 409. */
