@@ -78,7 +78,7 @@ export = async () => {
     const vpn = new VpnGateway("vpn", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, gatewaySubnetId: network.gatewaySubnetId,
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
-        entraTenantId: config.vpn.authentication === "certificate" ? undefined : tenantId,
+        entraTenantId: tenantId,
         workspaceId: audit?.workspaceId,
     });
 

@@ -37,17 +37,13 @@ export class AuditTrail extends pulumi.ComponentResource {
     constructor(name: string, args: AuditTrailArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:audit:AuditTrail", name, {}, opts);
         const { names, tags, existingWorkspace: existing } = args;
-        const child = { parent: this };
         // Fixed names: a replacement has to delete the old one first (azure-native cannot create what exists).
         const named = { parent: this, deleteBeforeReplace: true };
 
-        let workspace: { id: pulumi.Output<string>; customerId: pulumi.Output<string>; resourceGroupName: pulumi.Input<string>; name: pulumi.Input<string>; location: string; resource?: pulumi.Resource };
+        let workspace: { id: pulumi.Input<string>; customerId: pulumi.Input<string>; resourceGroupName: pulumi.Input<string>; name: pulumi.Input<string>; location: string };
         if (existing) {
-            const read = operationalinsights.getWorkspaceOutput({ resourceGroupName: existing.resourceGroupName, workspaceName: existing.workspaceName }, child);
-            workspace = {
-                id: pulumi.output(existing.id), customerId: read.customerId, location: existing.location,
-                resourceGroupName: existing.resourceGroupName, name: existing.workspaceName,
-            };
+            // Read once, before anything was declared (readExistingWorkspace).
+            workspace = { ...existing, name: existing.workspaceName };
         } else {
             const created = new operationalinsights.Workspace("workspace", {
                 workspaceName: names.logAnalyticsWorkspace, resourceGroupName: args.resourceGroupName, location: args.location, tags,
@@ -57,10 +53,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                 // Who may read a resource's logs follows who may read the resource.
                 features: { enableLogAccessUsingOnlyResourcePermissions: true },
             }, { ...named, protect: args.protect });
-            workspace = {
-                id: created.id, customerId: created.customerId, location: args.location,
-                resourceGroupName: args.resourceGroupName, name: created.name, resource: created,
-            };
+            workspace = { id: created.id, customerId: created.customerId, location: args.location, resourceGroupName: args.resourceGroupName, name: created.name };
         }
 
         // A text log needs its table before the rule that writes to it; TimeGenerated is mandatory.
@@ -93,8 +86,8 @@ export class AuditTrail extends pulumi.ComponentResource {
             ],
         }, { ...named, dependsOn: [table] });
 
-        this.workspaceId = workspace.id;
-        this.workspaceCustomerId = workspace.customerId;
+        this.workspaceId = pulumi.output(workspace.id);
+        this.workspaceCustomerId = pulumi.output(workspace.customerId);
         this.dataCollectionRuleId = rule.id;
         this.registerOutputs({ workspaceId: this.workspaceId, workspaceCustomerId: this.workspaceCustomerId, dataCollectionRuleId: this.dataCollectionRuleId });
     }

@@ -3,7 +3,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as random from "@pulumi/random";
-import { DIAGNOSTIC_SETTING_NAME, SERVER_LOG_CATEGORIES } from "../lib/audit";
+import { auditDiagnostics, SERVER_LOG_CATEGORIES } from "../lib/audit";
 import { databaseAuthConfig, type EntraAdmin } from "../lib/entra";
 import { allowlistRules, NAT_EGRESS_RULE_NAME } from "../lib/firewall";
 import { SERVER_SUFFIX_LENGTH, type ResourceNames } from "../lib/naming";
@@ -167,11 +167,9 @@ export class PostgresServer extends pulumi.ComponentResource {
             // Before the delete lock: a CanNotDelete lock on the server also blocks deleting its
             // diagnostic setting, and destroy removes the lock first only if the setting depends on it.
             after((o) => new monitor.DiagnosticSetting("server-diagnostics", {
-                resourceUri: server.id, name: DIAGNOSTIC_SETTING_NAME, workspaceId: args.workspaceId,
+                resourceUri: server.id, workspaceId: args.workspaceId, ...auditDiagnostics(SERVER_LOG_CATEGORIES),
                 // Resource-specific tables (PGSQLServerLogs): Microsoft advises against AzureDiagnostics.
                 logAnalyticsDestinationType: "Dedicated",
-                logs: SERVER_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
-                metrics: [{ category: "AllMetrics", enabled: true }],
             }, o));
         }
         const firewallRuleNames: string[] = [];

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
-import { DIAGNOSTIC_SETTING_NAME, GATEWAY_LOG_CATEGORIES } from "../lib/audit";
+import { auditDiagnostics, GATEWAY_LOG_CATEGORIES } from "../lib/audit";
 import { pemToAzureCertData } from "../lib/certs";
 import { entraP2sSettings, p2sAuthTypes } from "../lib/entra";
 import { generationForNewGateway } from "../lib/lifecycle";
@@ -143,10 +143,8 @@ export class VpnGateway extends pulumi.ComponentResource {
 
         if (args.workspaceId !== undefined) {
             new monitor.DiagnosticSetting("gateway-diagnostics", {
-                resourceUri: gateway.id, name: DIAGNOSTIC_SETTING_NAME, workspaceId: args.workspaceId,
+                resourceUri: gateway.id, workspaceId: args.workspaceId, ...auditDiagnostics(GATEWAY_LOG_CATEGORIES),
                 // No destination type: a gateway's logs have no resource-specific tables, only AzureDiagnostics.
-                logs: GATEWAY_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
-                metrics: [{ category: "AllMetrics", enabled: true }],
             }, { ...named });
         }
         this.gatewayId = gateway.id;

@@ -14,10 +14,21 @@ export interface ExistingWorkspace {
     readonly workspaceName: string;
     /** The data collection rule must be in the workspace's region. */
     readonly location: string;
+    /** The workspace id (a GUID) queries take. */
+    readonly customerId: string;
 }
 
 /** One diagnostic setting per resource, always this name: renaming one while the old exists is a 409. */
 export const DIAGNOSTIC_SETTING_NAME = "securepg-audit";
+
+/** What every securepg diagnostic setting says: its fixed name, each of these log categories on, and all metrics. */
+export function auditDiagnostics(categories: readonly string[]) {
+    return {
+        name: DIAGNOSTIC_SETTING_NAME,
+        logs: categories.map((category) => ({ category, enabled: true })),
+        metrics: [{ category: "AllMetrics", enabled: true }],
+    };
+}
 
 /**
  * The server's categories. Connections and disconnections are in `PostgreSQLLogs` (with

@@ -133,9 +133,6 @@ export function databaseAuthConfig<T>(choice: Pick<DatabaseAuthChoice, "password
     };
 }
 
-/** The resource Azure's token must be issued for (`az account get-access-token --resource-type oss-rdbms`). */
-export const OSS_RDBMS_RESOURCE = "https://ossrdbms-aad.database.windows.net";
-
 /**
  * A shell line that signs in with the caller's Entra token. psql reads the token from PGPASSWORD:
  * it is longer than a prompt accepts, and valid for 5 to 60 minutes, checked only at sign-in.

@@ -124,7 +124,7 @@ export async function readExistingWorkspace(parts: WorkspaceReference): Promise<
     }
     try {
         const workspace = await operationalinsights.getWorkspace({ resourceGroupName: parts.resourceGroupName, workspaceName: parts.workspaceName });
-        return { id: workspace.id, resourceGroupName: parts.resourceGroupName, workspaceName: workspace.name, location: workspace.location };
+        return { id: workspace.id, resourceGroupName: parts.resourceGroupName, workspaceName: workspace.name, location: workspace.location, customerId: workspace.customerId };
     } catch (error) {
         const message = (error as Error).message;
         throw new pulumi.RunError(`could not read securepg:monitoring.workspaceId ${parts.id}` +

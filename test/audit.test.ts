@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
-    DIAGNOSTIC_SETTING_NAME, GATEWAY_LOG_CATEGORIES, PROXY_SYSLOG, SERVER_LOG_CATEGORIES, SESSION_COLUMNS, SESSION_INPUT_STREAM, SESSION_LINE_PATTERN,
+    auditDiagnostics, DIAGNOSTIC_SETTING_NAME, GATEWAY_LOG_CATEGORIES, PROXY_SYSLOG, SERVER_LOG_CATEGORIES, SESSION_COLUMNS, SESSION_INPUT_STREAM, SESSION_LINE_PATTERN,
     SESSION_OUTPUT_STREAM, SESSION_TABLE, TABLE_COLUMN_TYPE, TEXT_INPUT_COLUMNS, kqlVerbatim, parseSessionLine, sessionTransformKql,
 } from "../lib/audit";
 import { NGINX_DEFAULTS, renderNginxConfig } from "../lib/nginx";
@@ -135,6 +135,14 @@ describe("parseSessionLine (the transformation's pattern and column map, run her
 describe("diagnostic categories and syslog", () => {
     it("one setting name per resource, never changed: a renamed setting with the same categories and workspace is refused (409)", () => {
         assert.equal(DIAGNOSTIC_SETTING_NAME, "securepg-audit");
+    });
+
+    it("every setting: the fixed name, each category on, all metrics", () => {
+        assert.deepEqual(auditDiagnostics(["A", "B"]), {
+            name: DIAGNOSTIC_SETTING_NAME,
+            logs: [{ category: "A", enabled: true }, { category: "B", enabled: true }],
+            metrics: [{ category: "AllMetrics", enabled: true }],
+        });
     });
 
     it("the server's connection log and session samples; every gateway category", () => {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
     AZURE_VPN_CLIENT_AUDIENCE, chooseDatabaseAuth, databaseAuthConfig, entraP2sSettings, entraPsqlCommand, isGuid, LEGACY_AZURE_VPN_CLIENT_AUDIENCE,
-    OSS_RDBMS_RESOURCE, p2sAuthTypes,
+    p2sAuthTypes,
 } from "../lib/entra";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -88,6 +88,5 @@ describe("database authentication: authConfig and the token command", () => {
             'PGPASSWORD="$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)" psql "host=h user=u"');
         assert.equal(entraPsqlCommand(String.raw`user='a "b" $c \d`+"`e`"),
             'PGPASSWORD="$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)" psql "user=\'a \\"b\\" \\$c \\\\d\\`e\\`"');
-        assert.equal(OSS_RDBMS_RESOURCE, "https://ossrdbms-aad.database.windows.net");
     });
 });

@@ -291,6 +291,8 @@ for (const file of loadAllStackFiles()) {
                 assert.equal(setting.inputs.workspaceId.toLowerCase(), WORKSPACE_ID.toLowerCase());
             }
             assert.equal(existing.outputs.auditWorkspaceCustomerId, MOCK_EXISTING_WORKSPACE_CUSTOMER_ID);
+            assert.deepEqual(existing.invokes.filter((i) => i.token === "azure-native:operationalinsights:getWorkspace").map((i) => i.args),
+                [{ resourceGroupName: "rg-shared-logs", workspaceName: "log-central" }], "read once");
         });
 
         it("an existing workspace that cannot be read, or lives in another subscription, stops the deployment before anything is declared", async () => {
