@@ -1,0 +1,28 @@
+/** Azure's VPN profile zip, rebuilt from test/fixtures/vpn-profile/<variant> with Azure's backslash entry names. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { zipSync } from "fflate";
+
+export const VPN_PROFILE_FIXTURES = path.join(__dirname, "..", "fixtures", "vpn-profile");
+
+/** Every file of the variant's folder; `rename` maps a `/`-separated path to another (or drops it with null). */
+export function vpnProfileZip(variant: "certificate" | "entra", options: { separator?: "\\" | "/"; rename?: (entry: string) => string | null } = {}): Uint8Array {
+    const root = path.join(VPN_PROFILE_FIXTURES, variant);
+    const files: Record<string, Uint8Array> = {};
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) {
+                walk(full);
+                continue;
+            }
+            const relative = path.relative(root, full).split(path.sep).join("/");
+            const renamed = options.rename ? options.rename(relative) : relative;
+            if (renamed !== null) {
+                files[renamed.split("/").join(options.separator ?? "\\")] = new Uint8Array(fs.readFileSync(full));
+            }
+        }
+    };
+    walk(root);
+    return zipSync(files);
+}
