@@ -32,26 +32,36 @@ export function sha256(text: string): string {
 }
 
 /**
- * Decides each write, or throws one error naming every file that may not be replaced. With
- * `dryRun` the contents are not known yet: only whether each existing file is this tool's.
+ * Decides each write, or throws one error naming every file that may not be replaced. `pending`
+ * names files whose contents are not known yet (the VPN profile, before Azure is asked): only
+ * whether each existing one is this tool's is checked.
  */
-export function planWrites(writes: readonly FileWrite[], manifest: Manifest, existing: (name: string) => string | undefined, options: { force?: boolean; dryRun?: boolean } = {}): PlannedWrite[] {
+export function planWrites(writes: readonly FileWrite[], manifest: Manifest, existing: (name: string) => string | undefined, options: { force?: boolean; pending?: readonly string[] } = {}): PlannedWrite[] {
     const refused: string[] = [];
     const seen = new Set<string>();
-    const planned = writes.map((write): PlannedWrite => {
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(write.name) || seen.has(write.name)) {
-            throw new Error(`${JSON.stringify(write.name)} is not a file name this tool writes, or is written twice`);
+    const mayReplace = (name: string, current: string) => options.force || manifest.files[name] === sha256(current);
+    for (const name of [...writes.map((w) => w.name), ...(options.pending ?? [])]) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || seen.has(name)) {
+            throw new Error(`${JSON.stringify(name)} is not a file name this tool writes, or is written twice`);
         }
-        seen.add(write.name);
+        seen.add(name);
+    }
+    for (const name of options.pending ?? []) {
+        const current = existing(name);
+        if (current !== undefined && !mayReplace(name, current)) {
+            refused.push(name);
+        }
+    }
+    const planned = writes.map((write): PlannedWrite => {
         const digest = sha256(write.content);
         const current = existing(write.name);
         if (current === undefined) {
             return { ...write, sha256: digest, action: "added" };
         }
-        if (!options.dryRun && current === write.content) {
+        if (current === write.content) {
             return { ...write, sha256: digest, action: "unchanged" };
         }
-        if (manifest.files[write.name] !== sha256(current) && !options.force) {
+        if (!mayReplace(write.name, current)) {
             refused.push(write.name);
         }
         return { ...write, sha256: digest, action: "updated" };

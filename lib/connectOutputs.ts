@@ -57,8 +57,3 @@ export function parseConnectOutputs(stack: string, outputs: unknown): ConnectOut
     });
     throw new Error(`stack ${stack} does not have what \`npm run connect\` needs:\n  - ${problems.join("\n  - ")}`);
 }
-
-/** Which credentials a VPN client needs, from the gateway's authentication. */
-export function vpnNeedsCertificate(authentication: ConnectOutputs["vpnAuthentication"]): boolean {
-    return authentication !== "entra";
-}

@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { driverSettings, hostsLine, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, type ClientTarget, type DriverSettings } from "../lib/clientConfig";
-import { parseConnectOutputs, vpnNeedsCertificate, type ConnectOutputs } from "../lib/connectOutputs";
+import { parseConnectOutputs, type ConnectOutputs } from "../lib/connectOutputs";
 import { fillOpenVpnProfile, readVpnProfileZip } from "../lib/vpnProfile";
 import { planWrites, type FileWrite, type Manifest, MANIFEST_FILE } from "../lib/clientFiles";
 
@@ -194,7 +194,14 @@ async function fetchProfileZip(gatewayId: string): Promise<Uint8Array> {
 
 function chooseClient(o: Options, outputs: ConnectOutputs): string | undefined {
     const clients = Object.keys(outputs.vpnClientCertificates).sort();
-    if (!vpnNeedsCertificate(outputs.vpnAuthentication)) {
+    if (outputs.vpnAuthentication === "entra") {
+        if (o.client !== undefined) {
+            throw new UsageError(`--client ${o.client}: stack ${o.stack}'s VPN signs in with Microsoft Entra ID only; it has no client certificates`);
+        }
+        return undefined;
+    }
+    if (o.client === undefined && outputs.vpnAuthentication === "both") {
+        // Entra ID sign-in through the Azure VPN Client needs no certificate.
         return undefined;
     }
     const listed = clients.length > 0 ? `stack ${o.stack} issues: ${clients.join(", ")}` : `stack ${o.stack} issues no client certificates yet`;
@@ -260,7 +267,7 @@ async function connect(o: Options): Promise<Result> {
     const manifest = readManifest(manifestPath);
     const existing = (name: string) => readIfExists(path.join(o.dir, name));
     // Refuse before the slow part: every file whose name is known now.
-    planWrites([...writes, ...(o.vpnProfile ? [{ name: profileName, content: "", mode: 0o600, what: "" }] : [])], manifest, existing, { force: o.force, dryRun: true });
+    planWrites(writes, manifest, existing, { force: o.force, pending: o.vpnProfile && client !== undefined ? [profileName] : [] });
     const serviceMerge = mergeInto(o.serviceFile, (text) => mergeServiceFile(text, pgServiceSection(target), { force: o.force }));
     const hostsMerge = o.hosts ? mergeInto(o.hostsFile, (text) => mergeHostsFile(text ?? "", target, { force: o.force })) : undefined;
 
