@@ -185,7 +185,7 @@ async function fetchProfileZip(gatewayId: string): Promise<Uint8Array> {
     if (!/^https?:\/\//.test(url)) {
         throw new Error(`the Azure CLI returned no profile URL (got ${JSON.stringify(url.slice(0, 80))})`);
     }
-    const response = await withProgress("Downloading the VPN profile", fetch(url));
+    const response = await withProgress("Downloading the VPN profile", fetch(url, { signal: AbortSignal.timeout(120_000) }));
     if (!response.ok) {
         throw new Error(`downloading the VPN profile failed: HTTP ${response.status} (the URL Azure returns is valid for a short time: run again)`);
     }
@@ -262,7 +262,7 @@ async function connect(o: Options): Promise<Result> {
         writes.push({ name: `${client}.crt`, content: credentials.certificatePem, mode: 0o600, what: "VPN client certificate" });
         writes.push({ name: `${client}.key`, content: credentials.privateKeyPem, mode: 0o600, what: "VPN client private key" });
     }
-    const profileName = `${target.stack}${client === undefined ? "" : `-${client}`}.ovpn`;
+    const profileName = `${target.stack}-${client}.ovpn`;
     const manifestPath = path.join(o.dir, MANIFEST_FILE);
     const manifest = readManifest(manifestPath);
     const existing = (name: string) => readIfExists(path.join(o.dir, name));
@@ -283,7 +283,8 @@ async function connect(o: Options): Promise<Result> {
             vpnProfile = path.join(o.dir, profileName);
         }
         for (const xml of profile.azureVpnProfiles) {
-            writes.push({ name: xml.name, content: xml.text, mode: 0o644, what: "Azure VPN Client profile (Windows, macOS): import it in the client" });
+            // It carries the gateway's pre-shared key (serversecret), as the OpenVPN profile does.
+            writes.push({ name: xml.name, content: xml.text, mode: 0o600, what: "Azure VPN Client profile (Windows, macOS): import it in the client" });
             vpnProfile ??= path.join(o.dir, xml.name);
         }
     }
@@ -291,10 +292,12 @@ async function connect(o: Options): Promise<Result> {
 
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
     for (const file of planned) {
-        const target = path.join(o.dir, file.name);
-        fs.writeFileSync(target, file.content, { mode: file.mode });
+        const filePath = path.join(o.dir, file.name);
+        if (file.action !== "unchanged") {
+            fs.writeFileSync(filePath, file.content, { mode: file.mode });
+        }
         // writeFileSync's mode applies only to a new file.
-        fs.chmodSync(target, file.mode);
+        fs.chmodSync(filePath, file.mode);
     }
     fs.writeFileSync(manifestPath, `${JSON.stringify(nextManifest(manifest, planned), null, 2)}\n`, { mode: 0o600 });
     writeMerge(o.serviceFile, serviceMerge, 0o600);
@@ -314,7 +317,7 @@ async function connect(o: Options): Promise<Result> {
             : `Connect (passwordless, as a member of ${target.user}): \`PGPASSWORD="$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)" psql service=${serviceName(target.stack)}\`.`,
         o.hosts
             ? `Other drivers connect to ${target.serverFqdn}, which ${o.hostsFile} now sends to the proxy; settings per driver: docs/drivers.md.`
-            : `Other drivers (JDBC, Npgsql, node-postgres, pgx) connect to ${target.serverFqdn}: add \`${hostsLine(target)}\` to ${defaultHostsFile()} (or run again with --hosts, as root/administrator); settings per driver: docs/drivers.md.`,
+            : `Other drivers (JDBC, Npgsql, node-postgres, pgx) connect to ${target.serverFqdn}, which must reach the proxy: add \`${hostsLine(target)}\` to ${defaultHostsFile()}${process.platform === "win32" ? " as administrator" : ` (\`echo '${hostsLine(target)}' | sudo tee -a ${defaultHostsFile()}\`)`}; settings per driver: docs/drivers.md.`,
     ];
     return {
         stack: o.stack,

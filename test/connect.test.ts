@@ -126,7 +126,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.equal(fs.readFileSync(path.join(dir, "dev-laptop.key"), "utf8"), credentials.privateKeyPem);
         assert.equal(fs.readFileSync(path.join(dir, "root.crt"), "utf8"), fs.readFileSync(AZURE_BUNDLE, "utf8"));
         assert.equal(fs.readFileSync(path.join(dir, "pgpass"), "utf8"), `${o.serverFqdn}:5432:*:${o.adminLogin}:${o.adminPassword}\n`);
-        for (const [file, expected] of [["dev-laptop.crt", "600"], ["dev-laptop.key", "600"], ["pgpass", "600"], ["dev-dev-laptop.ovpn", "600"], ["root.crt", "644"], ["azurevpnconfig.xml", "644"]]) {
+        for (const [file, expected] of [["dev-laptop.crt", "600"], ["dev-laptop.key", "600"], ["pgpass", "600"], ["dev-dev-laptop.ovpn", "600"], ["root.crt", "644"], ["azurevpnconfig.xml", "600"]]) {
             assert.equal(mode(path.join(dir, file)), expected, file);
         }
         assert.equal(mode(dir), "700");
@@ -160,7 +160,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.match(calls, new RegExp(`^az network vnet-gateway vpn-client generate --ids ${String(o.vpnGatewayId).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --authentication-method EAPTLS --processor-architecture Amd64 --output tsv$`, "m"));
         assert.match(run.stderr, /Asking Azure for vgw-securepg-dev's VPN profile/, "progress while it waits on Azure");
         assert.match(run.stdout, /psql service=securepg-dev/);
-        assert.match(run.stdout, new RegExp(`${String(o.proxyPrivateIp).replace(/\./g, "\\.")} ${String(o.serverFqdn).replace(/\./g, "\\.")}`), "prints the hosts line");
+        assert.ok(run.stdout.includes(`echo '${o.proxyPrivateIp} ${o.serverFqdn}' | sudo tee -a /etc/hosts`), "prints the hosts line and how to add it");
         for (const secret of secretsOf(o)) {
             assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), "no secret is printed");
         }
@@ -173,8 +173,11 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.equal((await runConnect(box, ["--stack", "dev", "--client", "dev-laptop"])).code, 0);
         const first = fs.readFileSync(serviceFile, "utf8");
         assert.match(first, /^\[mine\]\nhost=example\.org\n\n\[securepg-dev\]\n/);
+        const key = path.join(box.home, ".securepg", "dev", "dev-laptop.key");
+        fs.chmodSync(key, 0o644);
         const run = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--json"]);
         assert.equal(run.code, 0, run.stderr);
+        assert.equal(mode(key), "600", "a rerun puts a loosened key back to 0600");
         assert.equal(fs.readFileSync(serviceFile, "utf8"), first);
         const result = JSON.parse(run.stdout);
         assert.deepEqual(result.files.map((f: { action: string }) => f.action), result.files.map(() => "unchanged"));

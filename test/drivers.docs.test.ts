@@ -38,10 +38,9 @@ describe("docs/drivers.md", () => {
         assert.match(DOC, new RegExp(`export PGPASSFILE=${d.environment.PGPASSFILE}`), "the environment pgjdbc reads");
     });
 
-    it("has a section per driver, and the test that connects with them exists", () => {
+    it("has a section per driver", () => {
         for (const heading of ["## psql and libpq", "## psycopg", "## JDBC (pgjdbc)", "## Npgsql", "## node-postgres", "## pgx"]) {
-            assert.ok(DOC.includes(heading), heading);
+            assert.ok(DOC.includes(`\n${heading}`), heading);
         }
-        assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "test", "dataplane", "drivers.test.ts")));
     });
 });
