@@ -7,6 +7,7 @@ import { quoteLibpqValue } from "./connection";
 
 /** Where a client connects, and the files it verifies and signs in with. */
 export interface ClientTarget {
+    /** The stack as given to Pulumi (`dev`, or `org/project/dev`); names use its last part. */
     readonly stack: string;
     /** The server's FQDN: what the certificate is checked against, and what drivers connect to. */
     readonly serverFqdn: string;
@@ -23,15 +24,22 @@ export interface ClientTarget {
 
 /** The libpq service name for a stack: `psql service=securepg-<stack>`. */
 export function serviceName(stack: string): string {
-    return `securepg-${stack}`;
+    return `securepg-${stack.split("/").pop()}`;
+}
+
+/** The marker's text for a stack; the full stack name tells `org-a/app/dev` from `org-b/app/dev`. */
+function writtenFor(stack: string): string {
+    return `${WRITTEN_BY} for stack ${stack}`;
 }
 
 /** The comment that marks a section, block or file as this tool's, so a rerun may replace it. */
 export const WRITTEN_BY = "written by `npm run connect`";
 
+const LINE_BREAK = /[\r\n\0]/;
+
 function refuseLineBreaks(fields: Record<string, string>): void {
     for (const [key, value] of Object.entries(fields)) {
-        if (/[\r\n\0]/.test(value)) {
+        if (LINE_BREAK.test(value)) {
             throw new Error(`${key} ${JSON.stringify(value)} contains a line break`);
         }
     }
@@ -54,7 +62,7 @@ export function pgServiceSection(t: ClientTarget): string {
         ...(t.passFile === undefined ? {} : { passfile: t.passFile }),
     };
     refuseLineBreaks(fields);
-    const lines = [`[${serviceName(t.stack)}]`, `# ${WRITTEN_BY} for stack ${t.stack}; run it again to update this section`];
+    const lines = [`[${serviceName(t.stack)}]`, `# ${writtenFor(t.stack)}; run it again to update this section`];
     return `${[...lines, ...Object.entries(fields).map(([k, v]) => `${k}=${v}`)].join("\n")}\n`;
 }
 
@@ -79,25 +87,30 @@ export function mergeServiceFile(existing: string | undefined, section: string, 
     if (name === undefined) {
         throw new Error("the section has no [name] header");
     }
-    const lines = (existing ?? "").split("\n");
+    const text = existing ?? "";
+    const lines = text.split("\n");
     const start = lines.findIndex((line) => SECTION_HEADER.exec(line)?.[1] === name);
     if (start < 0) {
-        const text = existing ?? "";
         const separator = text === "" ? "" : text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
         return { text: `${text}${separator}${section}`, action: "added" };
     }
     let end = lines.findIndex((line, i) => i > start && SECTION_HEADER.test(line));
     end = end < 0 ? lines.length : end;
     const body = lines.slice(start, end);
-    if (!options.force && !body.some((line) => line.includes(WRITTEN_BY))) {
+    const marker = body.find((line) => line.includes(WRITTEN_BY));
+    if (!options.force && marker === undefined) {
         throw new ForeignEntryError(`it already has a [${name}] section that \`npm run connect\` did not write`);
     }
+    const ownMarker = section.split("\n")[1];
+    if (!options.force && marker !== undefined && marker.trim() !== ownMarker) {
+        throw new ForeignEntryError(`its [${name}] section was written for another stack (${JSON.stringify(marker.replace(/^#\s*/, ""))})`);
+    }
     // Keep the blank line that separated the section from the next one.
-    const trailingBlank = end < lines.length && body[body.length - 1]?.trim() === "" ? "\n" : "";
+    const trailingBlank = end < lines.length && body[body.length - 1].trim() === "" ? "\n" : "";
     const before = lines.slice(0, start).join("\n");
     const after = lines.slice(end).join("\n");
-    const text = `${before}${start > 0 ? "\n" : ""}${section}${trailingBlank}${after}`;
-    return { text, action: text === existing ? "unchanged" : "updated" };
+    const merged = `${before}${start > 0 ? "\n" : ""}${section}${trailingBlank}${after}`;
+    return { text: merged, action: merged === existing ? "unchanged" : "updated" };
 }
 
 /** Escapes a pgpass field: `:` and `\` take a backslash. */
@@ -110,8 +123,12 @@ function pgpassField(value: string): string {
  * the FQDN, not `hostaddr`; `*` for the database lets the same password open every database.
  */
 export function pgpassLine(t: Pick<ClientTarget, "serverFqdn" | "port" | "user">, password: string): string {
-    refuseLineBreaks({ password, user: t.user });
-    return `${[t.serverFqdn, String(t.port), "*", t.user, password].map((field, i) => (i === 2 ? field : pgpassField(field))).join(":")}\n`;
+    refuseLineBreaks({ user: t.user });
+    if (LINE_BREAK.test(password)) {
+        // Never the value: it is a secret.
+        throw new Error("the password contains a line break");
+    }
+    return `${pgpassField(t.serverFqdn)}:${t.port}:*:${pgpassField(t.user)}:${pgpassField(password)}\n`;
 }
 
 /** The hosts-file line that sends the server's FQDN to the proxy. */
@@ -121,11 +138,12 @@ export function hostsLine(t: Pick<ClientTarget, "proxyAddress" | "serverFqdn">):
 }
 
 function hostsMarkers(stack: string): { begin: string; end: string } {
-    return { begin: `# BEGIN ${serviceName(stack)} (${WRITTEN_BY})`, end: `# END ${serviceName(stack)}` };
+    return { begin: `# BEGIN ${serviceName(stack)} (${writtenFor(stack)})`, end: `# END ${serviceName(stack)}` };
 }
 
 /**
- * Adds or replaces this stack's block in a hosts file. Another line naming the same FQDN would
+ * Adds or replaces this stack's block in a hosts file. A line that is exactly this entry (added
+ * by hand, as the tool suggests) is taken into the block. Another line naming the same FQDN would
  * win or conflict (resolvers take the first match): refused unless `force`, which comments it out
  * so that it can be restored by hand.
  */
@@ -145,17 +163,20 @@ export function mergeHostsFile(existing: string, t: Pick<ClientTarget, "stack" |
         }
     }
     const fqdn = t.serverFqdn.toLowerCase();
-    const names = (line: string) => line.replace(/#.*/, "").trim().split(/\s+/).slice(1).map((n) => n.toLowerCase());
-    const foreign = kept.filter((line) => names(line).includes(fqdn));
+    const fields = (line: string) => line.replace(/#.*/, "").trim().toLowerCase().split(/\s+/);
+    const ownEntry = (line: string) => fields(line).join(" ") === hostsLine(t).toLowerCase();
+    const mapped = kept.filter((line) => fields(line).slice(1).includes(fqdn));
+    const foreign = mapped.filter((line) => !ownEntry(line));
+    const adopted = new Set(mapped.filter(ownEntry));
     if (foreign.length > 0 && !options.force) {
         throw new ForeignEntryError(`it already maps ${t.serverFqdn} (${foreign.map((l) => JSON.stringify(l.trim())).join(", ")})`);
     }
-    const disabled = kept.map((line) => (foreign.includes(line) ? `# disabled by ${serviceName(t.stack)}: ${line}` : line));
-    while (disabled.length > 0 && disabled[disabled.length - 1] === "") {
+    const disabled = kept.filter((line) => !adopted.has(line)).map((line) => (foreign.includes(line) ? `# disabled by ${serviceName(t.stack)}: ${line}` : line));
+    while (disabled.at(-1) === "") {
         disabled.pop();
     }
     const text = [...disabled, begin, hostsLine(t), end, ""].join(eol);
-    return { text, action: text === existing ? "unchanged" : existing.includes(begin) ? "updated" : "added" };
+    return { text, action: text === existing ? "unchanged" : existing.includes(begin) || adopted.size > 0 ? "updated" : "added" };
 }
 
 /** A query-string value: percent-encoded, with `/` and `:` kept readable (both are legal there). */

@@ -2,9 +2,10 @@
  * The stack outputs `npm run connect` reads (`pulumi stack output --json --show-secrets`), checked
  * before anything is written, with an error that names what is missing.
  */
+import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { P2S_AUTHENTICATIONS } from "./entra";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 const credentials = z.object({ certificatePem: z.string().includes("-----BEGIN CERTIFICATE-----"), privateKeyPem: z.string().includes("PRIVATE KEY-----") });
@@ -12,16 +13,18 @@ const credentials = z.object({ certificatePem: z.string().includes("-----BEGIN C
 const outputsSchema = z.object({
     resourceGroupName: z.string().min(1),
     serverFqdn: z.string().regex(FQDN, "is not a host name"),
-    proxyPrivateIp: z.string().regex(IPV4, "is not an IPv4 address"),
+    proxyPrivateIp: z.string().refine((ip) => ipaddr.IPv4.isValidFourPartDecimal(ip), "is not an IPv4 address"),
     proxyPort: z.number().int().min(1).max(65535),
     adminLogin: z.string().min(1),
     adminPassword: z.string().min(1).optional(),
-    databaseNames: z.array(z.string().min(1)).min(1, "is empty"),
+    // Empty when the stack creates no database of its own: clients use `postgres`.
+    databaseNames: z.array(z.string().min(1)),
     // Stacks deployed before these outputs existed had passwords on and certificate-only VPNs.
     passwordAuthentication: z.boolean().default(true),
     entraAdmin: z.string().min(1).optional(),
-    vpnGatewayId: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworkGateways\/[^/]+$/i, "is not a virtual network gateway's resource id"),
-    vpnAuthentication: z.enum(["certificate", "entra", "both"]).default("certificate"),
+    // Only the characters Azure allows in these names, so the id is safe on a command line.
+    vpnGatewayId: z.string().regex(/^\/subscriptions\/[0-9a-f-]+\/resourceGroups\/[\w.()-]+\/providers\/Microsoft\.Network\/virtualNetworkGateways\/[\w.-]+$/i, "is not a virtual network gateway's resource id"),
+    vpnAuthentication: z.enum(P2S_AUTHENTICATIONS).default("certificate"),
     vpnClientCertificates: z.record(z.string(), credentials).default({}),
 });
 

@@ -8,6 +8,13 @@ import { unzipSync } from "fflate";
 /** Azure's placeholders in OpenVPN/vpnconfig.ovpn (Microsoft Learn, "Configure OpenVPN clients"). */
 export const OPENVPN_PLACEHOLDERS = { certificate: "$CLIENTCERTIFICATE", privateKey: "$PRIVATEKEY" } as const;
 
+/**
+ * Azure's profile sends OpenVPN's output to `openvpn.log` in the working directory, so `openvpn
+ * --config` shows nothing, and Learn tells OpenVPN Connect 3 users to remove it: commented out.
+ */
+const LOG_DIRECTIVE = /^log[ \t]+([^\r\n]*)/m;
+export const COMMENTED_LOG = "commented out by `npm run connect`: OpenVPN logs to the terminal, or to its app's own log";
+
 /** A profile zip is a few hundred kilobytes; anything far larger is not one. */
 const MAX_ENTRY_BYTES = 5 * 1024 * 1024;
 
@@ -21,7 +28,7 @@ export interface VpnProfileZip {
 }
 
 function entryPath(name: string): string {
-    return name.replace(/\\/g, "/").replace(/^\/+/, "");
+    return name.replace(/\\/g, "/");
 }
 
 function isOpenVpnProfile(name: string): boolean {
@@ -71,7 +78,7 @@ export interface ClientCredentials {
 /**
  * Azure's OpenVPN profile with the client certificate and key in place of its placeholders, after
  * checking that the key belongs to the certificate (a mismatch fails only at connect time, with an
- * obscure TLS error).
+ * obscure TLS error), and its `log` directive commented out.
  */
 export function fillOpenVpnProfile(template: string, credentials: ClientCredentials): string {
     for (const placeholder of Object.values(OPENVPN_PLACEHOLDERS)) {
@@ -101,5 +108,6 @@ export function fillOpenVpnProfile(template: string, credentials: ClientCredenti
     const asProfileLines = (pem: string) => pem.trim().split(/\r?\n/).join(eol);
     return template
         .replace(OPENVPN_PLACEHOLDERS.certificate, () => asProfileLines(credentials.certificatePem))
-        .replace(OPENVPN_PLACEHOLDERS.privateKey, () => asProfileLines(credentials.privateKeyPem));
+        .replace(OPENVPN_PLACEHOLDERS.privateKey, () => asProfileLines(credentials.privateKeyPem))
+        .replace(LOG_DIRECTIVE, (_line, file: string) => `# log ${file} (${COMMENTED_LOG})`);
 }

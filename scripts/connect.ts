@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { driverSettings, hostsLine, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, type ClientTarget, type DriverSettings } from "../lib/clientConfig";
 import { parseConnectOutputs, type ConnectOutputs } from "../lib/connectOutputs";
+import { entraPsqlCommand } from "../lib/entra";
 import { fillOpenVpnProfile, readVpnProfileZip } from "../lib/vpnProfile";
 import { planWrites, type FileWrite, type Manifest, MANIFEST_FILE } from "../lib/clientFiles";
 
@@ -24,7 +25,7 @@ const USAGE = [
 ].join("\n");
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
-/** DigiCert Global Root G2, Microsoft RSA Root CA 2017, DigiCert Global Root CA (lib/caBundle.ts pins them). */
+/** DigiCert Global Root G2, Microsoft RSA Root CA 2017, DigiCert Global Root CA (test/connect.test.ts pins them). */
 const AZURE_CA_BUNDLE = path.join(PROJECT_ROOT, "assets", "azure-postgres-roots.pem");
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -46,7 +47,10 @@ interface Options {
 }
 
 function defaultServiceFile(): string {
-    // libpq's per-user service file.
+    // The service file libpq reads: PGSERVICEFILE, else the per-user one.
+    if (process.env.PGSERVICEFILE) {
+        return process.env.PGSERVICEFILE;
+    }
     return process.platform === "win32" ? path.join(process.env.APPDATA ?? os.homedir(), "postgresql", ".pg_service.conf") : path.join(os.homedir(), ".pg_service.conf");
 }
 
@@ -76,6 +80,9 @@ function options(argv: string[]): Options {
         }).values;
     } catch (error) {
         throw new UsageError((error as Error).message);
+    }
+    if (process.env.SUDO_USER && process.getuid?.() === 0) {
+        throw new UsageError("do not run npm run connect with sudo: the files, the service section and Pulumi's login would be root's. Run it as yourself; it prints how to add the hosts entry with sudo");
     }
     const stack = values.stack;
     if (stack === undefined) {
@@ -113,7 +120,12 @@ function options(argv: string[]): Options {
 /** Runs a command and returns its output; stdout is never echoed (it may hold secrets). */
 function capture(command: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+        // On Windows az and pulumi are .cmd scripts, which only a shell starts; the arguments are
+        // checked names and ids, quoted for cmd.exe.
+        const windows = process.platform === "win32";
+        const child = windows
+            ? spawn([command, ...args.map((a) => `"${a}"`)].join(" "), { shell: true, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs })
+            : spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -224,15 +236,13 @@ interface Result {
     readonly vpnProfile?: string;
     readonly drivers: DriverSettings;
     readonly nextSteps: string[];
+    readonly warnings: string[];
 }
 
 async function connect(o: Options): Promise<Result> {
     const outputs = await readOutputs(o.stack);
     const client = chooseClient(o, outputs);
-    const database = o.database ?? outputs.databaseNames[0];
-    if (!outputs.databaseNames.includes(database)) {
-        throw new UsageError(`--database ${database}: stack ${o.stack} has ${outputs.databaseNames.join(", ")}`);
-    }
+    const database = o.database ?? outputs.databaseNames[0] ?? "postgres";
     let caBundle: string;
     try {
         caBundle = fs.readFileSync(o.caBundle, "utf8");
@@ -244,7 +254,7 @@ async function connect(o: Options): Promise<Result> {
     }
     const usesPassword = outputs.passwordAuthentication;
     const target: ClientTarget = {
-        stack: o.stack.split("/").pop()!,
+        stack: o.stack,
         serverFqdn: outputs.serverFqdn,
         proxyAddress: outputs.proxyPrivateIp,
         port: outputs.proxyPort,
@@ -259,26 +269,32 @@ async function connect(o: Options): Promise<Result> {
     }
     const credentials = client === undefined ? undefined : outputs.vpnClientCertificates[client];
     if (client !== undefined && credentials !== undefined) {
-        writes.push({ name: `${client}.crt`, content: credentials.certificatePem, mode: 0o600, what: "VPN client certificate" });
-        writes.push({ name: `${client}.key`, content: credentials.privateKeyPem, mode: 0o600, what: "VPN client private key" });
+        writes.push({ name: `vpn-${client}.crt`, content: credentials.certificatePem, mode: 0o600, what: "VPN client certificate" });
+        writes.push({ name: `vpn-${client}.key`, content: credentials.privateKeyPem, mode: 0o600, what: "VPN client private key" });
     }
-    const profileName = `${target.stack}-${client}.ovpn`;
+    const profileName = `${o.stack.split("/").pop()}-${client}.ovpn`;
     const manifestPath = path.join(o.dir, MANIFEST_FILE);
     const manifest = readManifest(manifestPath);
     const existing = (name: string) => readIfExists(path.join(o.dir, name));
-    // Refuse before the slow part: every file whose name is known now.
-    planWrites(writes, manifest, existing, { force: o.force, pending: o.vpnProfile && client !== undefined ? [profileName] : [] });
-    const serviceMerge = mergeInto(o.serviceFile, (text) => mergeServiceFile(text, pgServiceSection(target), { force: o.force }));
-    const hostsMerge = o.hosts ? mergeInto(o.hostsFile, (text) => mergeHostsFile(text ?? "", target, { force: o.force })) : undefined;
+    // Refuse before the slow part: every file whose name is known now, the service file, the hosts file.
+    const profileNames = o.vpnProfile ? [...(credentials === undefined ? [] : [profileName]), ...AZURE_VPN_PROFILE_NAMES] : [];
+    planWrites(writes, manifest, existing, { force: o.force, pending: profileNames });
+    const mergeService = () => mergeInto(o.serviceFile, (text) => mergeServiceFile(text, pgServiceSection(target), { force: o.force }));
+    const mergeHosts = () => mergeInto(o.hostsFile, (text) => mergeHostsFile(text ?? "", target, { force: o.force }));
+    mergeService();
+    if (o.hosts) {
+        mergeHosts();
+        refuseUnwritable(o.hostsFile, target);
+    }
+    const warnings: string[] = [];
 
     let vpnProfile: string | undefined;
     if (o.vpnProfile) {
         const zip = o.profileZip === undefined ? await fetchProfileZip(outputs.vpnGatewayId) : readZipFile(o.profileZip);
         const profile = readVpnProfileZip(zip);
-        if (credentials !== undefined) {
-            if (profile.openVpn === undefined) {
-                throw new Error("the VPN profile has no OpenVPN/vpnconfig.ovpn: is OpenVPN among the gateway's tunnel types?");
-            }
+        if (credentials !== undefined && profile.openVpn === undefined) {
+            warnings.push("Azure's profile has no OpenVPN/vpnconfig.ovpn (is OpenVPN among the gateway's tunnel types?): no .ovpn was written; the certificate and key are for the Azure VPN Client or IKEv2 (docs/vpn-clients.md)");
+        } else if (credentials !== undefined && profile.openVpn !== undefined) {
             writes.push({ name: profileName, content: fillOpenVpnProfile(profile.openVpn, credentials), mode: 0o600, what: "OpenVPN profile (certificate and key inside)" });
             vpnProfile = path.join(o.dir, profileName);
         }
@@ -290,18 +306,21 @@ async function connect(o: Options): Promise<Result> {
     }
     const planned = planWrites(writes, manifest, existing, { force: o.force });
 
+    // Merged again now: the files may have changed while Azure was asked.
+    const serviceMerge = mergeService();
+    const hostsMerge = o.hosts ? mergeHosts() : undefined;
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
     for (const file of planned) {
         const filePath = path.join(o.dir, file.name);
-        if (file.action !== "unchanged") {
-            fs.writeFileSync(filePath, file.content, { mode: file.mode });
+        if (file.action === "unchanged") {
+            fs.chmodSync(filePath, file.mode);
+        } else {
+            replaceFile(filePath, file.content, file.mode);
         }
-        // writeFileSync's mode applies only to a new file.
-        fs.chmodSync(filePath, file.mode);
     }
-    fs.writeFileSync(manifestPath, `${JSON.stringify(nextManifest(manifest, planned), null, 2)}\n`, { mode: 0o600 });
+    replaceFile(manifestPath, `${JSON.stringify(nextManifest(manifest, planned), null, 2)}\n`, 0o600);
     writeMerge(o.serviceFile, serviceMerge, 0o600);
-    if (o.hosts && hostsMerge) {
+    if (hostsMerge) {
         writeMerge(o.hostsFile, hostsMerge);
     }
 
@@ -314,10 +333,10 @@ async function connect(o: Options): Promise<Result> {
               : `Import ${vpnProfile} in the Azure VPN Client and connect (docs/vpn-clients.md).`,
         usesPassword
             ? `Connect: \`psql service=${serviceName(target.stack)}\` (libpq reads ${o.serviceFile}${o.serviceFile === defaultServiceFile() ? "" : "; set PGSERVICEFILE to it"}).`
-            : `Connect (passwordless, as a member of ${target.user}): \`PGPASSWORD="$(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv)" psql service=${serviceName(target.stack)}\`.`,
+            : `Connect (passwordless, as a member of ${target.user}): \`${entraPsqlCommand(`service=${serviceName(target.stack)}`)}\`.`,
         o.hosts
             ? `Other drivers connect to ${target.serverFqdn}, which ${o.hostsFile} now sends to the proxy; settings per driver: docs/drivers.md.`
-            : `Other drivers (JDBC, Npgsql, node-postgres, pgx) connect to ${target.serverFqdn}, which must reach the proxy: add \`${hostsLine(target)}\` to ${defaultHostsFile()}${process.platform === "win32" ? " as administrator" : ` (\`echo '${hostsLine(target)}' | sudo tee -a ${defaultHostsFile()}\`)`}; settings per driver: docs/drivers.md.`,
+            : `Other drivers (JDBC, Npgsql, node-postgres, pgx) connect to ${target.serverFqdn}, which must reach the proxy: add the hosts entry with ${hostsAdvice(target)}; settings per driver: docs/drivers.md (\`--json\` prints them).`,
     ];
     return {
         stack: o.stack,
@@ -328,7 +347,43 @@ async function connect(o: Options): Promise<Result> {
         vpnProfile,
         drivers,
         nextSteps,
+        warnings,
     };
+}
+
+/** The Azure VPN Client profiles Azure names: one, or one per authentication type. */
+const AZURE_VPN_PROFILE_NAMES = ["azurevpnconfig.xml", "azurevpnconfig_cert.xml", "azurevpnconfig_aad.xml"];
+
+/**
+ * Writes through a new file renamed over the old one: the mode is right from the first byte, and a
+ * symbolic link at the path is replaced, never followed.
+ */
+function replaceFile(file: string, content: string, mode: number): void {
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, content, { mode, flag: "wx" });
+    try {
+        fs.chmodSync(temporary, mode);
+        fs.renameSync(temporary, file);
+    } catch (error) {
+        fs.rmSync(temporary, { force: true });
+        throw error;
+    }
+}
+
+/** With --hosts, fails before anything is written when the hosts file cannot be written. */
+function refuseUnwritable(file: string, target: ClientTarget): void {
+    try {
+        fs.accessSync(fs.existsSync(file) ? file : path.dirname(file), fs.constants.W_OK);
+    } catch {
+        throw new Error(`cannot write ${file} (it needs root or administrator rights): run without --hosts, and add the entry with ${hostsAdvice(target)}`);
+    }
+}
+
+/** How to add the hosts entry by hand; a later --hosts run takes the same line as its own. */
+function hostsAdvice(target: ClientTarget): string {
+    return process.platform === "win32"
+        ? `an editor run as administrator: \`${hostsLine(target)}\` in ${defaultHostsFile()}`
+        : `\`echo '${hostsLine(target)}' | sudo tee -a ${defaultHostsFile()}\``;
 }
 
 function readIfExists(file: string): string | undefined {
@@ -408,6 +463,9 @@ function printHuman(r: Result): void {
     }
     lines.push("", "Next:");
     r.nextSteps.forEach((step, i) => lines.push(`  ${i + 1}. ${step}`));
+    for (const warning of r.warnings) {
+        lines.push("", `Warning: ${warning}`);
+    }
     console.log(lines.join("\n"));
 }
 

@@ -37,6 +37,8 @@ describe("pg_service.conf", () => {
         assert.match(pgServiceSection({ ...TARGET, user: "pg admins", caFile: "C:\\Users\\Ana Li\\root.crt" }), /^user=pg admins\nsslmode=verify-full\nsslrootcert=C:\\Users\\Ana Li\\root\.crt$/m, "libpq takes the rest of the line, unquoted");
         assert.throws(() => pgServiceSection({ ...TARGET, user: "a\nhost=evil" }), /user "a\\nhost=evil" contains a line break/);
         assert.equal(serviceName("prod"), "securepg-prod");
+        assert.equal(serviceName("acme/securepg/prod"), "securepg-prod");
+        assert.match(pgServiceSection({ ...TARGET, stack: "acme/securepg/dev" }), /^\[securepg-dev\]\n# written by `npm run connect` for stack acme\/securepg\/dev;/);
     });
 
     it("adds the section, replaces only its own, and refuses a foreign one of the same name unless forced", () => {
@@ -52,10 +54,17 @@ describe("pg_service.conf", () => {
         assert.deepEqual(updated, { text: `[a]\nhost=x\n\n${section}\n[b]\nhost=y\n`, action: "updated" });
         assert.deepEqual(mergeServiceFile(updated.text, section), { text: updated.text, action: "unchanged" });
         assert.equal(mergeServiceFile(older, section).text, section, "the section alone in the file");
+        assert.equal(mergeServiceFile(older.trimEnd(), section).text, section, "a last line without a line break is the section's");
+        assert.equal(mergeServiceFile(`${older}   \n[b]\nhost=y\n`, section).text, `${section}\n[b]\nhost=y\n`, "a blank line of spaces still separates");
+        const lookalikes = "[a]\nsslkey=[securepg-dev]\nx[securepg-dev]\n[securepg-dev]x\n";
+        assert.equal(mergeServiceFile(lookalikes, section).text, `${lookalikes}\n${section}`, "only a line that is all header starts a section");
         const foreign = "[securepg-dev]\nhost=mine\n[b]\nhost=y\n";
         assert.throws(() => mergeServiceFile(foreign, section), (e: Error) => e instanceof ForeignEntryError && /already has a \[securepg-dev\] section that `npm run connect` did not write/.test(e.message));
         assert.equal(mergeServiceFile(foreign, section, { force: true }).text, `${section}[b]\nhost=y\n`);
         assert.throws(() => mergeServiceFile("", "host=x\n"), /no \[name\] header/);
+        const otherOrg = pgServiceSection({ ...TARGET, stack: "acme/securepg/dev" });
+        assert.throws(() => mergeServiceFile(otherOrg, section), (e: Error) => e instanceof ForeignEntryError && /its \[securepg-dev\] section was written for another stack \("written by `npm run connect` for stack acme\/securepg\/dev; run it again/.test(e.message));
+        assert.equal(mergeServiceFile(otherOrg, section, { force: true }).text, section);
     });
 
     it("leaves every other section byte for byte, and a rerun changes nothing (property)", () => {
@@ -78,14 +87,17 @@ describe("pgpass", () => {
     it("matches the FQDN (what libpq and drivers compare), any database, and escapes : and \\", () => {
         assert.equal(pgpassLine(TARGET, "s3cret"), "psql-securepg-dev-a1b2c3.postgres.database.azure.com:5432:*:pgadmin:s3cret\n");
         assert.equal(pgpassLine(TARGET, "a:b\\c"), "psql-securepg-dev-a1b2c3.postgres.database.azure.com:5432:*:pgadmin:a\\:b\\\\c\n");
-        assert.throws(() => pgpassLine(TARGET, "x\ny"), /password .* contains a line break/);
+        assert.throws(() => pgpassLine(TARGET, "s3cret\nhost"), (e: Error) => e.message === "the password contains a line break", "without the secret in the message");
+        assert.throws(() => pgpassLine({ ...TARGET, user: "a\rb" }, "pw"), /user "a\\rb" contains a line break/);
+        assert.equal(pgpassLine({ ...TARGET, user: "a:b", port: 6432 }, "*"), "psql-securepg-dev-a1b2c3.postgres.database.azure.com:6432:*:a\\:b:*\n", "only the database field is a wildcard");
     });
 });
 
 describe("the hosts entry", () => {
     it("adds a marked block, replaces it on a rerun, keeps the rest and the file's line endings", () => {
         assert.equal(hostsLine(TARGET), "10.40.1.254 psql-securepg-dev-a1b2c3.postgres.database.azure.com");
-        const block = `# BEGIN securepg-dev (${WRITTEN_BY})\n10.40.1.254 psql-securepg-dev-a1b2c3.postgres.database.azure.com\n# END securepg-dev\n`;
+        assert.throws(() => hostsLine({ ...TARGET, serverFqdn: "x\n1.2.3.4 bank.example" }), /serverFqdn .* contains a line break/);
+        const block = `# BEGIN securepg-dev (${WRITTEN_BY} for stack dev)\n10.40.1.254 psql-securepg-dev-a1b2c3.postgres.database.azure.com\n# END securepg-dev\n`;
         const added = mergeHostsFile("127.0.0.1 localhost\n\n", TARGET);
         assert.deepEqual(added, { text: `127.0.0.1 localhost\n${block}`, action: "added" });
         const moved = mergeHostsFile(`${added.text}10.0.0.9 other\n`, { ...TARGET, proxyAddress: "10.40.1.200" });
@@ -94,12 +106,18 @@ describe("the hosts entry", () => {
         assert.equal(mergeHostsFile(moved.text, { ...TARGET, proxyAddress: "10.40.1.200" }).action, "unchanged");
         const windows = mergeHostsFile("127.0.0.1 localhost\r\n", TARGET);
         assert.equal(windows.text, `127.0.0.1 localhost\r\n${block.replace(/\n/g, "\r\n")}`);
-        assert.equal(mergeHostsFile("", { ...TARGET, stack: "prod" }).text.split("\n")[0], `# BEGIN securepg-prod (${WRITTEN_BY})`);
+        assert.equal(mergeHostsFile("", { ...TARGET, stack: "acme/app/prod" }).text.split("\n")[0], `# BEGIN securepg-prod (${WRITTEN_BY} for stack acme/app/prod)`);
+        const handAdded = mergeHostsFile(`127.0.0.1 localhost\n10.40.1.254   PSQL-securepg-dev-a1b2c3.postgres.database.azure.com # by hand\n`, TARGET);
+        assert.deepEqual(handAdded, { text: `127.0.0.1 localhost\n${block}`, action: "updated" }, "the exact entry, added by hand, is taken into the block");
+        const grown = `# x\n${block.replace("# END", "10.40.1.254 alias.example\n# END").replace(/\n# END securepg-dev/, "  \n# END securepg-dev  ").replace("azure.com)", "azure.com) ")}`;
+        assert.equal(mergeHostsFile(grown.replace(`(${WRITTEN_BY} for stack dev)`, `(${WRITTEN_BY} for stack dev)  `), TARGET).text, `# x\n${block}`, "the whole block is ours, markers with trailing spaces included");
     });
 
     it("refuses another line for the same name (the first match wins), and with force comments it out", () => {
         const file = "127.0.0.1 localhost\n10.1.2.3   other PSQL-securepg-dev-a1b2c3.postgres.database.azure.com # old\n";
         assert.throws(() => mergeHostsFile(file, TARGET), (e: Error) => e instanceof ForeignEntryError && /already maps psql-securepg-dev-a1b2c3\.postgres\.database\.azure\.com \("10\.1\.2\.3 {3}other/.test(e.message));
+        assert.throws(() => mergeHostsFile(`  10.0.0.1 ${TARGET.serverFqdn}\n10.0.0.2 ${TARGET.serverFqdn}\n`, TARGET),
+            (e: Error) => e.message === `it already maps ${TARGET.serverFqdn} ("10.0.0.1 ${TARGET.serverFqdn}", "10.0.0.2 ${TARGET.serverFqdn}")`);
         const forced = mergeHostsFile(file, TARGET, { force: true }).text;
         assert.match(forced, /^# disabled by securepg-dev: 10\.1\.2\.3 {3}other PSQL/m);
         assert.doesNotThrow(() => mergeHostsFile("# 10.1.2.3 psql-securepg-dev-a1b2c3.postgres.database.azure.com\n10.1.2.3 psql-securepg-dev-a1b2c3.postgres.database.azure.com.example\n", TARGET), "comments and longer names are not the same name");
@@ -151,6 +169,8 @@ describe("which files npm run connect may write", () => {
         assert.throws(() => planWrites([write("same.crt", "A")], manifest, (n) => files[n], { pending: ["edited.ovpn"] }), (e: Error) => e instanceof ForeignFileError && /^not overwriting edited\.ovpn:/.test(e.message), "a pending file is checked for ownership alone");
         assert.throws(() => planWrites([write("a", "")], manifest, () => undefined, { pending: ["a"] }), /written twice/);
         assert.throws(() => planWrites([write("../x", "")], manifest, () => undefined), /not a file name/);
+        assert.throws(() => planWrites([write("a/b", "")], manifest, () => undefined), /"a\/b" is not a file name/);
+        assert.deepEqual(planWrites([], manifest, () => "anything"), [], "no pending files: nothing to refuse");
         assert.throws(() => planWrites([write("a", ""), write("a", "")], manifest, () => undefined), /written twice/);
     });
 });
@@ -175,11 +195,34 @@ describe("the stack outputs npm run connect reads", () => {
     });
 
     it("names every missing, hidden or malformed output", () => {
-        assert.throws(() => parseConnectOutputs("dev", { ...outputs, proxyPrivateIp: "10.40.1", serverFqdn: "not a name", databaseNames: [], vpnGatewayId: "/subscriptions/0/resourceGroups/r/providers/azure-native:network:VirtualNetworkGateway/x" }),
-            /stack dev does not have what `npm run connect` needs:\n {2}- output serverFqdn is not a host name\n {2}- output proxyPrivateIp is not an IPv4 address\n {2}- output databaseNames is empty\n {2}- output vpnGatewayId is not a virtual network gateway's resource id$/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, proxyPrivateIp: "10.40.1", serverFqdn: "not a name", databaseNames: [""], vpnGatewayId: "/subscriptions/0/resourceGroups/r/providers/azure-native:network:VirtualNetworkGateway/x" }),
+            /stack dev does not have what `npm run connect` needs:\n {2}- output serverFqdn is not a host name\n {2}- output proxyPrivateIp is not an IPv4 address\n {2}- output databaseNames\.0 .*\n {2}- output vpnGatewayId is not a virtual network gateway's resource id$/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, proxyPrivateIp: "010.40.1.254" }), /proxyPrivateIp is not an IPv4 address/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnGatewayId: `${outputs.vpnGatewayId.replace("rg-securepg-dev", "rg x")}` }), /vpnGatewayId is not a virtual network gateway's resource id/, "nothing a shell would split");
+        assert.deepEqual(parseConnectOutputs("dev", { ...outputs, databaseNames: [] }).databaseNames, []);
+        for (const fqdn of ["-psql.postgres.database.azure.com", "psql.postgres.database.azure.com:5432", `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.ee.azure.com`]) {
+            assert.throws(() => parseConnectOutputs("dev", { ...outputs, serverFqdn: fqdn }), /serverFqdn is not a host name/, fqdn);
+        }
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnGatewayId: `x${outputs.vpnGatewayId}` }), /vpnGatewayId is not/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnGatewayId: `${outputs.vpnGatewayId}/x` }), /vpnGatewayId is not/);
+        for (const mode of ["certificate", "entra", "both"] as const) {
+            assert.equal(parseConnectOutputs("dev", { ...outputs, vpnAuthentication: mode }).vpnAuthentication, mode);
+        }
+        assert.equal(parseConnectOutputs("dev", { ...outputs, entraAdmin: "pg admins" }).entraAdmin, "pg admins");
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, entraAdmin: "" }), /output entraAdmin/);
         assert.throws(() => parseConnectOutputs("dev", { ...outputs, adminPassword: undefined }), /no adminPassword output, though passwords sign in/);
         assert.doesNotThrow(() => parseConnectOutputs("dev", { ...outputs, adminPassword: undefined, passwordAuthentication: false }));
-        assert.throws(() => parseConnectOutputs("dev", { ...outputs, adminPassword: "[secret]" }), /stack dev's output adminPassword is hidden \(\[secret\]\)/);
-        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnClientCertificates: { a: { certificatePem: "x", privateKeyPem: "y" } } }), /output vpnClientCertificates\.a\.certificatePem/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, adminPassword: "[secret]" }), (e: Error) => e.message === "stack dev's output adminPassword is hidden ([secret]): `pulumi stack output` must run with --show-secrets");
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, adminPassword: "[secret]", vpnClientCertificates: "[secret]" }), /stack dev's outputs adminPassword, vpnClientCertificates are hidden/);
+        const { proxyPort: _port, vpnGatewayId: _id, serverFqdn: _fqdn, ...older } = outputs;
+        assert.throws(() => parseConnectOutputs("dev", older), (e: Error) => e.message === [
+            "stack dev does not have what `npm run connect` needs:",
+            "  - output serverFqdn is missing",
+            "  - output proxyPort is missing: the stack was last deployed by an older securepg; run `pulumi up --stack dev` once",
+            "  - output vpnGatewayId is missing: the stack was last deployed by an older securepg; run `pulumi up --stack dev` once",
+        ].join("\n"));
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnClientCertificates: { a: { certificatePem: "x", privateKeyPem: "-----BEGIN PRIVATE KEY-----" } } }), /- output vpnClientCertificates\.a\.certificatePem [^\n]*$/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnClientCertificates: { a: { certificatePem: "-----BEGIN CERTIFICATE-----", privateKeyPem: "y" } } }), /- output vpnClientCertificates\.a\.privateKeyPem [^\n]*$/);
+        assert.throws(() => parseConnectOutputs("dev", { ...outputs, vpnClientCertificates: { a: { certificatePem: "-----BEGIN CERTIFICATE-----" } } }), /- output vpnClientCertificates\.a\.privateKeyPem is missing$/);
     });
 });

@@ -14,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { MANIFEST_FILE } from "../lib/clientFiles";
 import { WRITTEN_BY } from "../lib/clientConfig";
+import { COMMENTED_LOG } from "../lib/vpnProfile";
 import { runProgram } from "./harness/program";
 import { loadStackFile, PROJECT_ROOT, withSections } from "./harness/stackFiles";
 import { vpnProfileZip } from "./harness/vpnProfileZip";
@@ -49,7 +50,7 @@ function sandbox(outputs: Record<string, unknown>): Sandbox {
     fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh
 echo "pulumi $*" >> "${log}"
 case " $* " in
-  *" --stack dev "*) cat "${outputsFile}" ;;
+  *" --stack dev "*|*" --stack acme/securepg/dev "*|*" --stack other/securepg/dev "*) cat "${outputsFile}" ;;
   *) echo "error: no stack named '$(echo "$*" | sed 's/.*--stack //')' found" >&2; exit 255 ;;
 esac
 `, { mode: 0o755 });
@@ -87,6 +88,7 @@ let profileUrl = "";
 let served: Uint8Array = vpnProfileZip("certificate");
 let certificateOutputs: Record<string, unknown>;
 let entraOutputs: Record<string, unknown>;
+let bothOutputs: Record<string, unknown>;
 
 before(async () => {
     server = http.createServer((req, res) => {
@@ -99,6 +101,7 @@ before(async () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     profileUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/vpnprofile/vpnclientconfiguration.zip`;
     certificateOutputs = await stackOutputs({ vpn: { clients: ["dev-laptop", "ci-runner"] } });
+    bothOutputs = await stackOutputs({ vpn: { authentication: "both", clients: ["dev-laptop"] } });
     entraOutputs = await stackOutputs({
         vpn: { authentication: "entra", clients: [] },
         database: { entraAdmin: { objectId: "11111111-2222-3333-4444-555555555555", principalName: "pg admins" }, passwordAuth: false },
@@ -122,11 +125,11 @@ describe("npm run connect: a certificate VPN and a password", () => {
         const dir = path.join(box.home, ".securepg", "dev");
         const o = certificateOutputs;
         const credentials = (o.vpnClientCertificates as Record<string, { certificatePem: string; privateKeyPem: string }>)["dev-laptop"];
-        assert.equal(fs.readFileSync(path.join(dir, "dev-laptop.crt"), "utf8"), credentials.certificatePem);
-        assert.equal(fs.readFileSync(path.join(dir, "dev-laptop.key"), "utf8"), credentials.privateKeyPem);
+        assert.equal(fs.readFileSync(path.join(dir, "vpn-dev-laptop.crt"), "utf8"), credentials.certificatePem);
+        assert.equal(fs.readFileSync(path.join(dir, "vpn-dev-laptop.key"), "utf8"), credentials.privateKeyPem);
         assert.equal(fs.readFileSync(path.join(dir, "root.crt"), "utf8"), fs.readFileSync(AZURE_BUNDLE, "utf8"));
         assert.equal(fs.readFileSync(path.join(dir, "pgpass"), "utf8"), `${o.serverFqdn}:5432:*:${o.adminLogin}:${o.adminPassword}\n`);
-        for (const [file, expected] of [["dev-laptop.crt", "600"], ["dev-laptop.key", "600"], ["pgpass", "600"], ["dev-dev-laptop.ovpn", "600"], ["root.crt", "644"], ["azurevpnconfig.xml", "600"]]) {
+        for (const [file, expected] of [["vpn-dev-laptop.crt", "600"], ["vpn-dev-laptop.key", "600"], ["pgpass", "600"], ["dev-dev-laptop.ovpn", "600"], ["root.crt", "644"], ["azurevpnconfig.xml", "600"]]) {
             assert.equal(mode(path.join(dir, file)), expected, file);
         }
         assert.equal(mode(dir), "700");
@@ -137,7 +140,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.equal(between("cert"), credentials.certificatePem.trim());
         assert.equal(between("key"), credentials.privateKeyPem.trim());
         const template = fs.readFileSync(path.join(__dirname, "fixtures", "vpn-profile", "certificate", "OpenVPN", "vpnconfig.ovpn"), "utf8");
-        assert.equal(profile.split("# P2S client certificate\r\n")[0], template.split("# P2S client certificate\r\n")[0], "everything Azure wrote above the client's part is kept");
+        assert.equal(profile.split("# P2S client certificate\r\n")[0], template.split("# P2S client certificate\r\n")[0].replace("\r\nlog openvpn.log", `\r\n# log openvpn.log (${COMMENTED_LOG})`), "everything Azure wrote above the client's part is kept, but for the log file");
         assert.equal(fs.readFileSync(path.join(dir, "azurevpnconfig.xml"), "utf8"), fs.readFileSync(path.join(__dirname, "fixtures", "vpn-profile", "certificate", "AzureVPN", "azurevpnconfig.xml"), "utf8"));
 
         const service = fs.readFileSync(path.join(box.home, ".pg_service.conf"), "utf8");
@@ -159,7 +162,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.match(calls, /^pulumi stack output --json --show-secrets --stack dev$/m);
         assert.match(calls, new RegExp(`^az network vnet-gateway vpn-client generate --ids ${String(o.vpnGatewayId).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --authentication-method EAPTLS --processor-architecture Amd64 --output tsv$`, "m"));
         assert.match(run.stderr, /Asking Azure for vgw-securepg-dev's VPN profile/, "progress while it waits on Azure");
-        assert.match(run.stdout, /psql service=securepg-dev/);
+        assert.match(run.stdout, /`psql service=securepg-dev`/);
         assert.ok(run.stdout.includes(`echo '${o.proxyPrivateIp} ${o.serverFqdn}' | sudo tee -a /etc/hosts`), "prints the hosts line and how to add it");
         for (const secret of secretsOf(o)) {
             assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), "no secret is printed");
@@ -173,7 +176,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.equal((await runConnect(box, ["--stack", "dev", "--client", "dev-laptop"])).code, 0);
         const first = fs.readFileSync(serviceFile, "utf8");
         assert.match(first, /^\[mine\]\nhost=example\.org\n\n\[securepg-dev\]\n/);
-        const key = path.join(box.home, ".securepg", "dev", "dev-laptop.key");
+        const key = path.join(box.home, ".securepg", "dev", "vpn-dev-laptop.key");
         fs.chmodSync(key, 0o644);
         const run = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--json"]);
         assert.equal(run.code, 0, run.stderr);
@@ -226,9 +229,16 @@ describe("npm run connect: a certificate VPN and a password", () => {
         const conflict = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--hosts", "--hosts-file", hosts]);
         assert.equal(conflict.code, 1);
         assert.match(conflict.stderr, new RegExp(`it already maps ${String(certificateOutputs.serverFqdn).replace(/\./g, "\\.")}`));
-        fs.writeFileSync(hosts, "127.0.0.1 localhost\n");
+        // The line the tool tells users to add with `sudo tee -a` is taken as its own.
+        fs.writeFileSync(hosts, `127.0.0.1 localhost\n${certificateOutputs.proxyPrivateIp} ${certificateOutputs.serverFqdn}\n`);
         assert.equal((await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--hosts", "--hosts-file", hosts])).code, 0);
-        assert.equal(fs.readFileSync(hosts, "utf8"), `127.0.0.1 localhost\n# BEGIN securepg-dev (${WRITTEN_BY})\n${certificateOutputs.proxyPrivateIp} ${certificateOutputs.serverFqdn}\n# END securepg-dev\n`);
+        assert.equal(fs.readFileSync(hosts, "utf8"), `127.0.0.1 localhost\n# BEGIN securepg-dev (${WRITTEN_BY} for stack dev)\n${certificateOutputs.proxyPrivateIp} ${certificateOutputs.serverFqdn}\n# END securepg-dev\n`);
+
+        const other = sandbox(certificateOutputs);
+        const unwritable = await runConnect(other, ["--stack", "dev", "--client", "dev-laptop", "--hosts", "--hosts-file", path.join(other.root, "missing", "hosts")]);
+        assert.equal(unwritable.code, 1);
+        assert.match(unwritable.stderr, /cannot write .*missing\/hosts \(it needs root or administrator rights\): run without --hosts, and add the entry with `echo '[\d.]+ psql-[^']+' \| sudo tee -a \/etc\/hosts`/);
+        assert.ok(!fs.existsSync(path.join(other.home, ".securepg")) && !fs.existsSync(path.join(other.home, ".pg_service.conf")), "refused before anything was written");
     });
 
     it("gives a clear error for a missing stack, client name, output, or Azure CLI", async () => {
@@ -265,7 +275,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         const noAz = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop"]);
         assert.equal(noAz.code, 1);
         assert.match(noAz.stderr, /needs the Azure CLI \(az\), logged in: .* pass --profile-zip <file>/);
-        assert.ok(!fs.existsSync(path.join(box.home, ".securepg", "dev", "dev-laptop.key")), "a failed run writes nothing");
+        assert.ok(!fs.existsSync(path.join(box.home, ".securepg", "dev", "vpn-dev-laptop.key")), "a failed run writes nothing");
     });
 
     it("takes a downloaded profile zip without the Azure CLI, or none", async () => {
@@ -278,7 +288,7 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.equal(JSON.parse(run.stdout).vpnProfile, path.join(box.home, ".securepg", "dev", "dev-ci-runner.ovpn"));
         const none = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--no-vpn-profile", "--dir", path.join(box.root, "plain")]);
         assert.equal(none.code, 0, none.stderr);
-        assert.deepEqual(fs.readdirSync(path.join(box.root, "plain")).sort(), [MANIFEST_FILE, "dev-laptop.crt", "dev-laptop.key", "pgpass", "root.crt"]);
+        assert.deepEqual(fs.readdirSync(path.join(box.root, "plain")).sort(), [MANIFEST_FILE, "pgpass", "root.crt", "vpn-dev-laptop.crt", "vpn-dev-laptop.key"]);
         fs.writeFileSync(zip, "not a zip");
         const broken = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--profile-zip", zip, "--force"]);
         assert.equal(broken.code, 1);
@@ -300,11 +310,72 @@ describe("npm run connect: Entra ID for the VPN and the database", () => {
             const service = fs.readFileSync(path.join(box.home, ".pg_service.conf"), "utf8");
             assert.match(service, /^user=pg admins$/m);
             assert.doesNotMatch(service, /passfile/);
-            assert.match(result.nextSteps.join("\n"), /PGPASSWORD="\$\(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv\)" psql service=securepg-dev/);
+            assert.match(result.nextSteps.join("\n"), /PGPASSWORD="\$\(az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv\)" psql "service=securepg-dev"/);
             assert.equal(result.drivers.npgsql, `Host=${entraOutputs.serverFqdn};Port=5432;Database=app;Username='pg admins';SSL Mode=VerifyFull;Root Certificate=${path.join(dir, "root.crt")}`);
         } finally {
             served = vpnProfileZip("certificate");
         }
+    });
+});
+
+describe("npm run connect: other setups", () => {
+    it("with certificates and Entra ID, writes both Azure VPN Client profiles, and the OpenVPN one only for a named client", async () => {
+        const box = sandbox(bothOutputs);
+        served = vpnProfileZip("both");
+        try {
+            const entraOnly = await runConnect(box, ["--stack", "dev", "--dir", path.join(box.root, "entra")]);
+            assert.equal(entraOnly.code, 0, entraOnly.stderr);
+            assert.deepEqual(fs.readdirSync(path.join(box.root, "entra")).sort(), [MANIFEST_FILE, "azurevpnconfig_aad.xml", "azurevpnconfig_cert.xml", "pgpass", "root.crt"]);
+            const withCertificate = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--dir", path.join(box.root, "cert"), "--force"]);
+            assert.equal(withCertificate.code, 0, withCertificate.stderr);
+            assert.deepEqual(fs.readdirSync(path.join(box.root, "cert")).sort(), [MANIFEST_FILE, "azurevpnconfig_aad.xml", "azurevpnconfig_cert.xml", "dev-dev-laptop.ovpn", "pgpass", "root.crt", "vpn-dev-laptop.crt", "vpn-dev-laptop.key"]);
+            served = vpnProfileZip("both", { rename: (e) => (e.startsWith("OpenVPN/") ? null : e) });
+            const noOpenVpn = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--dir", path.join(box.root, "no-openvpn")]);
+            assert.equal(noOpenVpn.code, 0, noOpenVpn.stderr);
+            assert.match(noOpenVpn.stdout, /Warning: Azure's profile has no OpenVPN\/vpnconfig\.ovpn .*no \.ovpn was written/);
+            assert.ok(fs.existsSync(path.join(box.root, "no-openvpn", "vpn-dev-laptop.key")), "the certificate is still written, for the Azure VPN Client");
+        } finally {
+            served = vpnProfileZip("certificate");
+        }
+    });
+
+    it("tells stacks of the same name in different organizations apart, and follows PGSERVICEFILE", async () => {
+        const box = sandbox(certificateOutputs);
+        const serviceFile = path.join(box.root, "services.conf");
+        const first = await runConnect(box, ["--stack", "acme/securepg/dev", "--client", "dev-laptop"], { PGSERVICEFILE: serviceFile });
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(fs.readFileSync(serviceFile, "utf8"), new RegExp(`^\\[securepg-dev\\]\n# ${WRITTEN_BY} for stack acme/securepg/dev;`));
+        assert.ok(fs.existsSync(path.join(box.home, ".securepg", "dev", "dev-dev-laptop.ovpn")), "the directory and profile take the stack's last part");
+        assert.ok(!fs.existsSync(path.join(box.home, ".pg_service.conf")));
+        const other = await runConnect(box, ["--stack", "other/securepg/dev", "--client", "dev-laptop"], { PGSERVICEFILE: serviceFile });
+        assert.equal(other.code, 1);
+        assert.match(other.stderr, /services\.conf: its \[securepg-dev\] section was written for another stack \("written by `npm run connect` for stack acme\/securepg\/dev; run it again to update this section"\); pass --force/);
+    });
+
+    it("signs in to postgres when the stack creates no database, and refuses a foreign Azure VPN Client profile before asking Azure", async () => {
+        const box = sandbox({ ...certificateOutputs, databaseNames: [] });
+        const run = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--no-vpn-profile"]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(fs.readFileSync(path.join(box.home, ".pg_service.conf"), "utf8"), /^dbname=postgres$/m);
+        const dir = path.join(box.root, "xml");
+        fs.mkdirSync(dir);
+        fs.writeFileSync(path.join(dir, "azurevpnconfig.xml"), "<mine/>");
+        const refused = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--dir", dir]);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /not overwriting azurevpnconfig\.xml/);
+        assert.ok(!fs.readFileSync(box.log, "utf8").includes("az "), "refused before asking Azure");
+    });
+
+    it("refuses to run under sudo, whose files and Pulumi login would be root's", async (t) => {
+        if (process.getuid?.() !== 0) {
+            t.skip("only root can be run under sudo");
+            return;
+        }
+        const box = sandbox(certificateOutputs);
+        const run = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop"], { SUDO_USER: "ana" });
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /do not run npm run connect with sudo/);
+        assert.ok(!fs.existsSync(box.log), "nothing was asked of Pulumi");
     });
 });
 

@@ -5,7 +5,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { zipSync } from "fflate";
-import { fillOpenVpnProfile, OPENVPN_PLACEHOLDERS, readVpnProfileZip } from "../lib/vpnProfile";
+import { COMMENTED_LOG, fillOpenVpnProfile, OPENVPN_PLACEHOLDERS, readVpnProfileZip } from "../lib/vpnProfile";
 import { MOCK_CERT_PEM, MOCK_PRIVATE_KEY_PEM } from "./harness/program";
 import { VPN_PROFILE_FIXTURES, vpnProfileZip } from "./harness/vpnProfileZip";
 
@@ -31,6 +31,9 @@ describe("readVpnProfileZip", () => {
         const withAad = zipSync({ ...Object.fromEntries(Object.entries({ "AzureVPN\\azurevpnconfig_aad.xml": "<AzVpnProfile/>", "OpenVPN\\vpnconfig.ovpn": TEMPLATE }).map(([k, v]) => [k, new TextEncoder().encode(v)])) });
         assert.deepEqual(both.azureVpnProfiles.map((p) => p.name), ["azurevpnconfig_cert.xml"]);
         assert.deepEqual(readVpnProfileZip(withAad).azureVpnProfiles.map((p) => p.name), ["azurevpnconfig_aad.xml"]);
+        const multi = readVpnProfileZip(vpnProfileZip("both"));
+        assert.deepEqual(multi.azureVpnProfiles.map((p) => p.name), ["azurevpnconfig_aad.xml", "azurevpnconfig_cert.xml"]);
+        assert.equal(multi.openVpn, TEMPLATE);
         const bom = zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("client\n")]) });
         assert.equal(readVpnProfileZip(bom).openVpn, "client\n", "a byte-order mark is dropped");
     });
@@ -39,8 +42,11 @@ describe("readVpnProfileZip", () => {
         assert.throws(() => readVpnProfileZip(new TextEncoder().encode("<html>expired</html>")), /the VPN profile is not a readable zip/);
         assert.throws(() => readVpnProfileZip(vpnProfileZip("certificate", { rename: (e) => (e.startsWith("Generic/") ? e : null) })),
             /the zip holds no VPN client profile \(no OpenVPN\/vpnconfig\.ovpn, no AzureVPN\/\*\.xml; it has Generic\/VpnServerRoot\.cer_0, Generic\/VpnSettings\.xml\)/);
-        assert.throws(() => readVpnProfileZip(zipSync({ "OpenVPN/other.ovpn": new Uint8Array(1), "vpnconfig.ovpn": new Uint8Array(1) })), /no VPN client profile/, "only the files Azure names");
-        assert.throws(() => readVpnProfileZip(zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array(6 * 1024 * 1024) })), /OpenVPN\/vpnconfig\.ovpn is 6291456 bytes/);
+        assert.throws(() => readVpnProfileZip(zipSync({ "OpenVPN/other.ovpn": new Uint8Array(1), "vpnconfig.ovpn": new Uint8Array(1), "OpenVPN/vpnconfig.ovpn.bak": new Uint8Array(1), "AzureVPN/x.xml.bak": new Uint8Array(1) })), /no VPN client profile/, "only the files Azure names");
+        assert.throws(() => readVpnProfileZip(zipSync({})), /it has nothing\)/);
+        assert.throws(() => readVpnProfileZip(zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array(5 * 1024 * 1024 + 1) })), /OpenVPN\/vpnconfig\.ovpn is 5242881 bytes/);
+        const big = readVpnProfileZip(zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array(5 * 1024 * 1024), "WindowsAmd64/VpnClientSetupAmd64.exe": new Uint8Array(6 * 1024 * 1024) }));
+        assert.equal(big.openVpn?.length, 5 * 1024 * 1024, "5 MiB is allowed, and files it does not read are never unpacked");
     });
 });
 
@@ -48,10 +54,14 @@ describe("fillOpenVpnProfile", () => {
     it("puts the certificate and key where Azure's placeholders are, in the profile's line endings, and changes nothing else", () => {
         const filled = fillOpenVpnProfile(TEMPLATE, CREDENTIALS);
         const crlf = (pem: string) => pem.trim().replace(/\n/g, "\r\n");
-        assert.equal(filled, TEMPLATE.replace(OPENVPN_PLACEHOLDERS.certificate, () => crlf(MOCK_CERT_PEM)).replace(OPENVPN_PLACEHOLDERS.privateKey, () => crlf(MOCK_PRIVATE_KEY_PEM)));
+        const log = `# log openvpn.log (${COMMENTED_LOG})`;
+        assert.equal(filled, TEMPLATE.replace(OPENVPN_PLACEHOLDERS.certificate, () => crlf(MOCK_CERT_PEM)).replace(OPENVPN_PLACEHOLDERS.privateKey, () => crlf(MOCK_PRIVATE_KEY_PEM)).replace("\r\nlog openvpn.log\r\n", `\r\n${log}\r\n`));
         assert.doesNotMatch(filled, /(?<!\r)\n/, "no bare LF in a CRLF profile");
+        assert.doesNotMatch(filled, /^log /m, "OpenVPN's output is not hidden in a file");
         const lf = TEMPLATE.replace(/\r\n/g, "\n");
-        assert.equal(fillOpenVpnProfile(lf, CREDENTIALS), lf.replace("$CLIENTCERTIFICATE", () => MOCK_CERT_PEM.trim()).replace("$PRIVATEKEY", () => MOCK_PRIVATE_KEY_PEM.trim()));
+        assert.equal(fillOpenVpnProfile(lf, CREDENTIALS), lf.replace("$CLIENTCERTIFICATE", () => MOCK_CERT_PEM.trim()).replace("$PRIVATEKEY", () => MOCK_PRIVATE_KEY_PEM.trim()).replace("\nlog openvpn.log\n", `\n${log}\n`));
+        assert.equal(fillOpenVpnProfile("$CLIENTCERTIFICATE\n$PRIVATEKEY\nlog\tdir/x.log", CREDENTIALS).split("\n").pop(), `# log dir/x.log (${COMMENTED_LOG})`);
+        assert.match(fillOpenVpnProfile("$CLIENTCERTIFICATE\n$PRIVATEKEY\nlog-append x\n", CREDENTIALS), /\nlog-append x\n$/, "only the log directive itself");
         const withText = `subject=/CN=a$&b$'\n${MOCK_CERT_PEM}`;
         assert.ok(fillOpenVpnProfile(lf, { ...CREDENTIALS, certificatePem: withText }).includes("subject=/CN=a$&b$'\n-----BEGIN CERTIFICATE-----"), "$ in the PEM is text, not a pattern");
     });
