@@ -103,7 +103,7 @@ export function mergeServiceFile(existing: string | undefined, section: string, 
     }
     const ownMarker = section.split("\n")[1];
     if (!options.force && marker !== undefined && marker.trim() !== ownMarker) {
-        throw new ForeignEntryError(`its [${name}] section was written for another stack (${JSON.stringify(marker.replace(/^#\s*/, ""))})`);
+        throw new ForeignEntryError(`its [${name}] section was written for another stack (${JSON.stringify(marker.trim())})`);
     }
     // Keep the blank line that separated the section from the next one.
     const trailingBlank = end < lines.length && body[body.length - 1].trim() === "" ? "\n" : "";
@@ -165,7 +165,8 @@ export function mergeHostsFile(existing: string, t: Pick<ClientTarget, "stack" |
     const fqdn = t.serverFqdn.toLowerCase();
     const fields = (line: string) => line.replace(/#.*/, "").trim().toLowerCase().split(/\s+/);
     const ownEntry = (line: string) => fields(line).join(" ") === hostsLine(t).toLowerCase();
-    const mapped = kept.filter((line) => fields(line).slice(1).includes(fqdn));
+    // The address field never equals a host name, so all fields may be searched.
+    const mapped = kept.filter((line) => fields(line).includes(fqdn));
     const foreign = mapped.filter((line) => !ownEntry(line));
     const adopted = new Set(mapped.filter(ownEntry));
     if (foreign.length > 0 && !options.force) {

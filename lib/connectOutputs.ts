@@ -50,7 +50,8 @@ export function parseConnectOutputs(stack: string, outputs: unknown): ConnectOut
     }
     const problems = parsed.error.issues.map((issue) => {
         const key = issue.path.map(String).join(".");
-        const value = issue.path.reduce<unknown>((node, part) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[part] : undefined), outputs);
+        // zod reports a problem at the first level that is wrong, so every parent on the path exists.
+        const value = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown> | undefined)?.[part], outputs);
         if (value === undefined) {
             return ADDED_WITH_CONNECT.has(key)
                 ? `output ${key} is missing: the stack was last deployed by an older securepg; run \`pulumi up --stack ${stack}\` once`

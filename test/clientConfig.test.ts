@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { driverSettings, ForeignEntryError, hostsLine, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, WRITTEN_BY, type ClientTarget } from "../lib/clientConfig";
-import { ForeignFileError, planWrites, sha256 } from "../lib/clientFiles";
+import { ForeignFileError, MANIFEST_FILE, planWrites, sha256 } from "../lib/clientFiles";
 import { parseConnectOutputs } from "../lib/connectOutputs";
 import { propertyRuns } from "./harness/tools";
 
@@ -63,8 +63,10 @@ describe("pg_service.conf", () => {
         assert.equal(mergeServiceFile(foreign, section, { force: true }).text, `${section}[b]\nhost=y\n`);
         assert.throws(() => mergeServiceFile("", "host=x\n"), /no \[name\] header/);
         const otherOrg = pgServiceSection({ ...TARGET, stack: "acme/securepg/dev" });
-        assert.throws(() => mergeServiceFile(otherOrg, section), (e: Error) => e instanceof ForeignEntryError && /its \[securepg-dev\] section was written for another stack \("written by `npm run connect` for stack acme\/securepg\/dev; run it again/.test(e.message));
+        assert.throws(() => mergeServiceFile(otherOrg, section), (e: Error) => e instanceof ForeignEntryError && /its \[securepg-dev\] section was written for another stack \("# written by `npm run connect` for stack acme\/securepg\/dev; run it again/.test(e.message));
         assert.equal(mergeServiceFile(otherOrg, section, { force: true }).text, section);
+        const spaced = section.replace("this section\n", "this section   \n");
+        assert.equal(mergeServiceFile(spaced, section).action, "updated", "a marker with trailing spaces is still this stack's");
     });
 
     it("leaves every other section byte for byte, and a rerun changes nothing (property)", () => {
@@ -110,7 +112,7 @@ describe("the hosts entry", () => {
         const handAdded = mergeHostsFile(`127.0.0.1 localhost\n10.40.1.254   PSQL-securepg-dev-a1b2c3.postgres.database.azure.com # by hand\n`, TARGET);
         assert.deepEqual(handAdded, { text: `127.0.0.1 localhost\n${block}`, action: "updated" }, "the exact entry, added by hand, is taken into the block");
         const grown = `# x\n${block.replace("# END", "10.40.1.254 alias.example\n# END").replace(/\n# END securepg-dev/, "  \n# END securepg-dev  ").replace("azure.com)", "azure.com) ")}`;
-        assert.equal(mergeHostsFile(grown.replace(`(${WRITTEN_BY} for stack dev)`, `(${WRITTEN_BY} for stack dev)  `), TARGET).text, `# x\n${block}`, "the whole block is ours, markers with trailing spaces included");
+        assert.equal(mergeHostsFile(`${grown.replace(`(${WRITTEN_BY} for stack dev)`, `(${WRITTEN_BY} for stack dev)  `)}10.0.0.9 after\n`, TARGET).text, `# x\n10.0.0.9 after\n${block}`, "the whole block is ours, markers with trailing spaces included, and what follows it stays");
     });
 
     it("refuses another line for the same name (the first match wins), and with force comments it out", () => {
@@ -171,6 +173,7 @@ describe("which files npm run connect may write", () => {
         assert.throws(() => planWrites([write("../x", "")], manifest, () => undefined), /not a file name/);
         assert.throws(() => planWrites([write("a/b", "")], manifest, () => undefined), /"a\/b" is not a file name/);
         assert.deepEqual(planWrites([], manifest, () => "anything"), [], "no pending files: nothing to refuse");
+        assert.equal(MANIFEST_FILE, ".securepg-connect.json", "users see it in the directory; renaming it would orphan every earlier manifest");
         assert.throws(() => planWrites([write("a", ""), write("a", "")], manifest, () => undefined), /written twice/);
     });
 });
@@ -214,6 +217,7 @@ describe("the stack outputs npm run connect reads", () => {
         assert.doesNotThrow(() => parseConnectOutputs("dev", { ...outputs, adminPassword: undefined, passwordAuthentication: false }));
         assert.throws(() => parseConnectOutputs("dev", { ...outputs, adminPassword: "[secret]" }), (e: Error) => e.message === "stack dev's output adminPassword is hidden ([secret]): `pulumi stack output` must run with --show-secrets");
         assert.throws(() => parseConnectOutputs("dev", { ...outputs, adminPassword: "[secret]", vpnClientCertificates: "[secret]" }), /stack dev's outputs adminPassword, vpnClientCertificates are hidden/);
+        assert.equal(parseConnectOutputs("dev", { ...outputs, serverFqdn: "a.postgres.database.azure.com" }).serverFqdn, "a.postgres.database.azure.com", "one-letter labels are names");
         const { proxyPort: _port, vpnGatewayId: _id, serverFqdn: _fqdn, ...older } = outputs;
         assert.throws(() => parseConnectOutputs("dev", older), (e: Error) => e.message === [
             "stack dev does not have what `npm run connect` needs:",

@@ -349,7 +349,7 @@ describe("npm run connect: other setups", () => {
         assert.ok(!fs.existsSync(path.join(box.home, ".pg_service.conf")));
         const other = await runConnect(box, ["--stack", "other/securepg/dev", "--client", "dev-laptop"], { PGSERVICEFILE: serviceFile });
         assert.equal(other.code, 1);
-        assert.match(other.stderr, /services\.conf: its \[securepg-dev\] section was written for another stack \("written by `npm run connect` for stack acme\/securepg\/dev; run it again to update this section"\); pass --force/);
+        assert.match(other.stderr, /services\.conf: its \[securepg-dev\] section was written for another stack \("# written by `npm run connect` for stack acme\/securepg\/dev; run it again to update this section"\); pass --force/);
     });
 
     it("signs in to postgres when the stack creates no database, and refuses a foreign Azure VPN Client profile before asking Azure", async () => {

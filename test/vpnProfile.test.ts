@@ -36,6 +36,8 @@ describe("readVpnProfileZip", () => {
         assert.equal(multi.openVpn, TEMPLATE);
         const bom = zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("client\n")]) });
         assert.equal(readVpnProfileZip(bom).openVpn, "client\n", "a byte-order mark is dropped");
+        const inner = zipSync({ "OpenVPN/vpnconfig.ovpn": new TextEncoder().encode("client\n\uFEFFverb 3\n") });
+        assert.equal(readVpnProfileZip(inner).openVpn, "client\n\uFEFFverb 3\n", "only a leading one");
     });
 
     it("refuses what is not a profile zip, naming what it found", () => {
@@ -44,6 +46,8 @@ describe("readVpnProfileZip", () => {
             /the zip holds no VPN client profile \(no OpenVPN\/vpnconfig\.ovpn, no AzureVPN\/\*\.xml; it has Generic\/VpnServerRoot\.cer_0, Generic\/VpnSettings\.xml\)/);
         assert.throws(() => readVpnProfileZip(zipSync({ "OpenVPN/other.ovpn": new Uint8Array(1), "vpnconfig.ovpn": new Uint8Array(1), "OpenVPN/vpnconfig.ovpn.bak": new Uint8Array(1), "AzureVPN/x.xml.bak": new Uint8Array(1) })), /no VPN client profile/, "only the files Azure names");
         assert.throws(() => readVpnProfileZip(zipSync({})), /it has nothing\)/);
+        const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`Generic/f${i}`, new Uint8Array(1)]));
+        assert.throws(() => readVpnProfileZip(zipSync(many)), (e: Error) => e.message.endsWith("it has Generic/f0, Generic/f1, Generic/f2, Generic/f3, Generic/f4, Generic/f5, Generic/f6, Generic/f7)"), "the first eight names");
         assert.throws(() => readVpnProfileZip(zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array(5 * 1024 * 1024 + 1) })), /OpenVPN\/vpnconfig\.ovpn is 5242881 bytes/);
         const big = readVpnProfileZip(zipSync({ "OpenVPN/vpnconfig.ovpn": new Uint8Array(5 * 1024 * 1024), "WindowsAmd64/VpnClientSetupAmd64.exe": new Uint8Array(6 * 1024 * 1024) }));
         assert.equal(big.openVpn?.length, 5 * 1024 * 1024, "5 MiB is allowed, and files it does not read are never unpacked");
@@ -62,6 +66,8 @@ describe("fillOpenVpnProfile", () => {
         assert.equal(fillOpenVpnProfile(lf, CREDENTIALS), lf.replace("$CLIENTCERTIFICATE", () => MOCK_CERT_PEM.trim()).replace("$PRIVATEKEY", () => MOCK_PRIVATE_KEY_PEM.trim()).replace("\nlog openvpn.log\n", `\n${log}\n`));
         assert.equal(fillOpenVpnProfile("$CLIENTCERTIFICATE\n$PRIVATEKEY\nlog\tdir/x.log", CREDENTIALS).split("\n").pop(), `# log dir/x.log (${COMMENTED_LOG})`);
         assert.match(fillOpenVpnProfile("$CLIENTCERTIFICATE\n$PRIVATEKEY\nlog-append x\n", CREDENTIALS), /\nlog-append x\n$/, "only the log directive itself");
+        assert.equal(fillOpenVpnProfile("$CLIENTCERTIFICATE\n$PRIVATEKEY\n# log old.log\nlog  two.log", CREDENTIALS).split("\n").slice(-2).join("\n"),
+            "# log old.log\n# log two.log (commented out by `npm run connect`: OpenVPN logs to the terminal, or to its app's own log)", "a comment stays as it is; the directive's spacing is normalized");
         const withText = `subject=/CN=a$&b$'\n${MOCK_CERT_PEM}`;
         assert.ok(fillOpenVpnProfile(lf, { ...CREDENTIALS, certificatePem: withText }).includes("subject=/CN=a$&b$'\n-----BEGIN CERTIFICATE-----"), "$ in the PEM is text, not a pattern");
     });
