@@ -103,7 +103,7 @@ export function mergeServiceFile(existing: string | undefined, section: string, 
     }
     const ownMarker = section.split("\n")[1];
     if (!options.force && marker !== undefined && marker.trim() !== ownMarker) {
-        throw new ForeignEntryError(`its [${name}] section was written for another stack (${JSON.stringify(marker.trim())})`);
+        throw new ForeignEntryError(`its [${name}] section was written for another stack (${JSON.stringify(marker)})`);
     }
     // Keep the blank line that separated the section from the next one.
     const trailingBlank = end < lines.length && body[body.length - 1].trim() === "" ? "\n" : "";

@@ -2,21 +2,13 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { driverSettings, ForeignEntryError, hostsLine, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, WRITTEN_BY, type ClientTarget } from "../lib/clientConfig";
+import { driverSettings, ForeignEntryError, hostsLine, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, WRITTEN_BY } from "../lib/clientConfig";
 import { ForeignFileError, MANIFEST_FILE, planWrites, sha256 } from "../lib/clientFiles";
 import { parseConnectOutputs } from "../lib/connectOutputs";
+import { EXAMPLE_TARGET } from "./harness/clientTarget";
 import { propertyRuns } from "./harness/tools";
 
-const TARGET: ClientTarget = {
-    stack: "dev",
-    serverFqdn: "psql-securepg-dev-a1b2c3.postgres.database.azure.com",
-    proxyAddress: "10.40.1.254",
-    port: 5432,
-    database: "app",
-    user: "pgadmin",
-    caFile: "/home/ana/.securepg/dev/root.crt",
-    passFile: "/home/ana/.securepg/dev/pgpass",
-};
+const TARGET = EXAMPLE_TARGET;
 
 describe("pg_service.conf", () => {
     it("names the FQDN for verification and the proxy as hostaddr, with verify-full, the bundle and the pgpass file", () => {

@@ -3,20 +3,12 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { driverSettings, hostsLine, pgServiceSection, type ClientTarget } from "../lib/clientConfig";
+import { driverSettings, hostsLine, pgServiceSection } from "../lib/clientConfig";
+import { EXAMPLE_TARGET } from "./harness/clientTarget";
 import { PROJECT_ROOT } from "./harness/stackFiles";
 
 const DOC = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "drivers.md"), "utf8");
-const EXAMPLE: ClientTarget = {
-    stack: "dev",
-    serverFqdn: "psql-securepg-dev-a1b2c3.postgres.database.azure.com",
-    proxyAddress: "10.40.1.254",
-    port: 5432,
-    database: "app",
-    user: "pgadmin",
-    caFile: "/home/ana/.securepg/dev/root.crt",
-    passFile: "/home/ana/.securepg/dev/pgpass",
-};
+const EXAMPLE = EXAMPLE_TARGET;
 
 /** The doc's fenced blocks, each as its exact text. */
 const blocks = [...DOC.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]);
