@@ -113,10 +113,15 @@ export = async () => {
         databaseNames: database.databaseNames,
         natEgressIp: network.natPublicIp,
         proxyPrivateIp: proxy.frontendAddress,
+        /** The port clients connect to on proxyPrivateIp (`npm run connect` reads it). */
+        proxyPort: config.proxy.port,
         proxyInstances: proxy.instances,
         proxyAdminUsername: proxy.adminUsername,
         proxySshPrivateKey: proxy.sshPrivateKeyPem,
         vpnGatewayPublicIp: vpn.publicIp,
+        /** For `az network vnet-gateway vpn-client generate --ids <id>` (`npm run connect` runs it). */
+        vpnGatewayId: vpn.gatewayId,
+        vpnAuthentication: config.vpn.authentication,
         vpnRootCertificatePem: vpn.activeRootCertificatePem,
         vpnRootCertificates: vpn.rootCertificatePems,
         vpnClientCertificates: vpn.clientCredentials,

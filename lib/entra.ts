@@ -17,7 +17,8 @@ export function isGuid(text: string): boolean {
 }
 
 /** How VPN clients authenticate: client certificates, Entra ID, or both (certificates for Linux and break-glass). */
-export type P2sAuthentication = "certificate" | "entra" | "both";
+export const P2S_AUTHENTICATIONS = ["certificate", "entra", "both"] as const;
+export type P2sAuthentication = (typeof P2S_AUTHENTICATIONS)[number];
 
 export interface P2sAuthTypes {
     readonly vpnAuthenticationTypes: ("Certificate" | "AAD")[];

@@ -7,7 +7,7 @@ import { nonPublicReason, parseAddressOrCidr, parseCidr, isRfc1918, contains, ty
 import { SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
-import { GUID } from "../lib/entra";
+import { GUID, P2S_AUTHENTICATIONS } from "../lib/entra";
 import type { WorkspaceReference } from "../lib/stackConfig";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
@@ -155,7 +155,7 @@ export const vpnFields = {
     rootCertificates: uniqueList(name(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and -, at most 63"), "root certificate names")
         .refine((roots) => roots.length >= 1 && roots.length <= 20, { message: "must list 1 to 20 roots (Azure's limit is 20)" }),
     clientCertificateValidityDays: int(1, 3650),
-    authentication: z.enum(["certificate", "entra", "both"], { error: 'must be "certificate", "entra" or "both"' }),
+    authentication: z.enum(P2S_AUTHENTICATIONS, { error: 'must be "certificate", "entra" or "both"' }),
     entraAudience: z.string({ error: "must be an app id (a GUID)" }).regex(GUID, "must be an app id (a GUID)"),
 };
 

@@ -94,7 +94,7 @@ describe("components", () => {
         assertRegisteredOutputs(run, "securepg:vpn:VpnGateway", {
             publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed, gatewayId: o.id,
         });
-        assert.match(String(o.id), /\/providers\/azure-native:network:VirtualNetworkGateway\/vgw-securepg-dev$/);
+        assert.match(String(o.id), /\/providers\/Microsoft\.Network\/virtualNetworkGateways\/vgw-securepg-dev$/);
         assert.deepEqual(Object.keys(run.outputs.creds as object), ["c1"]);
         assert.ok(run.secretExports.has("creds"));
         assert.deepEqual(Object.keys(run.outputs.roots as object), ["root-1"]);

@@ -97,8 +97,14 @@ function sweepAbandonedNamespaces(): void {
         if (match && !isAlive(Number(match[1]))) {
             killNamespaceProcesses(name);
             run("ip", ["netns", "delete", name], { check: false });
+            fs.rmSync(netnsEtc(name), { recursive: true, force: true });
         }
     }
+}
+
+/** Files here are bind-mounted over /etc by `ip netns exec` in that namespace (ip-netns(8)). */
+function netnsEtc(namespace: string): string {
+    return path.join("/etc/netns", namespace);
 }
 
 function killNamespaceProcesses(namespace: string): void {
@@ -207,6 +213,20 @@ export class Lab {
     /** Runs a command inside one of the lab's namespaces. */
     exec(role: Role, command: string, args: string[], options: Parameters<typeof run>[2] = {}): RunResult {
         return run("ip", ["netns", "exec", this.ns(role), command, ...args], options);
+    }
+
+    /**
+     * The hosts file programs in `role`'s namespace resolve with: `ip netns exec` mounts it over
+     * /etc/hosts, so a client there sees exactly what a user's /etc/hosts would hold.
+     */
+    hostsFile(role: Role): string {
+        const dir = netnsEtc(this.ns(role));
+        fs.mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, "hosts");
+        if (!fs.existsSync(file)) {
+            fs.writeFileSync(file, "127.0.0.1\tlocalhost\n");
+        }
+        return file;
     }
 
     path(...parts: string[]): string {
@@ -584,6 +604,7 @@ export class Lab {
         }
         for (const namespace of this.namespaces) {
             run("ip", ["netns", "delete", namespace], { check: false });
+            fs.rmSync(netnsEtc(namespace), { recursive: true, force: true });
         }
         fs.rmSync(this.root, { recursive: true, force: true });
         process.off("exit", this.onExit);

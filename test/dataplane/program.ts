@@ -37,6 +37,8 @@ export interface RenderedProxy {
     readonly clientAddressPool: Ipv4Cidr;
     readonly proxySubnet: Ipv4Cidr;
     readonly databaseSubnet: Ipv4Cidr;
+    /** Every stack output, secrets in the clear, as `pulumi stack output --json --show-secrets` prints them. */
+    readonly outputs: Readonly<Record<string, unknown>>;
 }
 
 export type SectionOverrides = Partial<Record<"network" | "database" | "vpn" | "proxy", Record<string, unknown>>>;
@@ -106,5 +108,6 @@ export async function renderProxyFromProgram(stackFile = "Pulumi.dev.yaml", over
         clientAddressPool: config.vpn.clientAddressPool,
         proxySubnet: config.network.proxySubnet,
         databaseSubnet: config.network.databaseSubnet,
+        outputs: run.outputs,
     };
 }

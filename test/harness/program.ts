@@ -120,6 +120,9 @@ let liveServer: Record<string, unknown> | undefined;
 /** Every invoke the program made, with its arguments. */
 let invokes: Array<{ token: string; args: Record<string, unknown> }> = [];
 
+/** Azure's resource types for the ids a client reads from the outputs (`npm run connect`); others keep the token. */
+const ARM_TYPES: Record<string, string> = { "azure-native:network:VirtualNetworkGateway": "Microsoft.Network/virtualNetworkGateways" };
+
 /** Mock provider: echoes inputs and fills in the outputs the program reads. */
 export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
@@ -130,7 +133,7 @@ export const mocks: pulumi.runtime.Mocks = {
         const name = azureName(args.type, inputs, args.name);
         const state: Record<string, unknown> = { ...inputs, name };
         const id = args.type.startsWith("azure-native:")
-            ? `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${unwrapSecret(inputs.resourceGroupName) ?? name}/providers/${args.type}/${name}`
+            ? `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${unwrapSecret(inputs.resourceGroupName) ?? name}/providers/${ARM_TYPES[args.type] ?? args.type}/${name}`
             : `${args.name}-id`;
         switch (args.type) {
             case "azure-native:dbforpostgresql:Server":
