@@ -208,6 +208,16 @@ describe("npm run connect: a certificate VPN and a password", () => {
         assert.equal(fs.readFileSync(path.join(dir, "root.crt"), "utf8"), fs.readFileSync(AZURE_BUNDLE, "utf8"));
         assert.ok(fs.existsSync(path.join(dir, MANIFEST_FILE)));
 
+        // A symbolic link in the directory is replaced, never written through.
+        const elsewhere = path.join(box.root, "elsewhere.txt");
+        fs.writeFileSync(elsewhere, "not yours\n");
+        fs.rmSync(path.join(dir, "pgpass"));
+        fs.symlinkSync(elsewhere, path.join(dir, "pgpass"));
+        assert.equal((await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--dir", dir, "--force"])).code, 0);
+        assert.equal(fs.readFileSync(elsewhere, "utf8"), "not yours\n");
+        assert.ok(fs.lstatSync(path.join(dir, "pgpass")).isFile());
+        assert.equal(mode(path.join(dir, "pgpass")), "600");
+
         fs.appendFileSync(path.join(dir, "dev-dev-laptop.ovpn"), "route 10.99.0.0 255.255.0.0\n");
         const edited = await runConnect(box, ["--stack", "dev", "--client", "dev-laptop", "--dir", dir]);
         assert.equal(edited.code, 1);
