@@ -17,7 +17,7 @@ export interface ProxyTierArgs {
     /** The proxy subnet: the load balancer's frontend and every proxy's NIC live in it. */
     readonly subnetId: pulumi.Input<string>;
     /** Project, stack, zones, and the settings nginx and the tier are made from. */
-    readonly config: Pick<StackConfig, "project" | "stack" | "zones" | "network" | "vpn" | "proxy">;
+    readonly config: Pick<StackConfig, "project" | "stack" | "zones" | "network" | "vpn" | "proxy" | "database">;
     /** The database server's FQDN that nginx forwards to. */
     readonly serverFqdn: pulumi.Input<string>;
     /** Each proxy ships its logs with the Azure Monitor Agent under this rule (unset: no agent). */

@@ -1,7 +1,8 @@
 /** Derives the proxy VM's nginx options and cloud-init from the validated stack configuration. */
 import type { StackConfig } from "./stackConfig";
 import { renderProxyCloudInit } from "./cloudInit";
-import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "./nginx";
+import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions, type NginxUpstream } from "./nginx";
+import { PGBOUNCER_PORT } from "./proxyTargets";
 import { proxyAllowedSources } from "./nsgRules";
 import { renderDrainScript } from "./drain";
 import { PROXY_PROBE } from "./proxyTier";
@@ -9,13 +10,23 @@ import { PROXY_PROBE } from "./proxyTier";
 /** PostgreSQL's port on the Flexible Server; the proxy's own listening port is configurable. */
 export const POSTGRES_PORT = 5432;
 
-export function proxyNginxOptions(config: Pick<StackConfig, "network" | "vpn" | "proxy">, serverFqdn: string): NginxProxyOptions {
+/**
+ * What the proxy forwards, in listen-port order of appearance: the stack's server, its built-in
+ * PgBouncer (same name, port 6432) when enabled, then each target of `proxy.targets`.
+ */
+export function proxyUpstreams(config: Pick<StackConfig, "database" | "proxy">, serverFqdn: string): NginxUpstream[] {
+    return [
+        { name: "postgres", listenPort: config.proxy.port, upstreamHost: serverFqdn, upstreamPort: POSTGRES_PORT },
+        ...(config.database.pgbouncer ? [{ name: "pgbouncer", listenPort: PGBOUNCER_PORT, upstreamHost: serverFqdn, upstreamPort: PGBOUNCER_PORT }] : []),
+        ...config.proxy.targets.map((t) => ({ name: t.name, listenPort: t.listenPort, upstreamHost: t.host, upstreamPort: t.port })),
+    ];
+}
+
+export function proxyNginxOptions(config: Pick<StackConfig, "network" | "vpn" | "proxy" | "database">, serverFqdn: string): NginxProxyOptions {
     const p = config.proxy;
     return {
         ...NGINX_DEFAULTS,
-        listenPort: p.port,
-        upstreamHost: serverFqdn,
-        upstreamPort: POSTGRES_PORT,
+        upstreams: proxyUpstreams(config, serverFqdn),
         // VPN clients, plus Azure-side clients in the proxy's own subnet: what the proxy NSG admits.
         allowedSources: proxyAllowedSources({ vpnClientPool: config.vpn.clientAddressPool.text, proxySubnet: config.network.proxySubnet.text }),
         resolverValidSeconds: p.resolverValidSeconds,
@@ -26,7 +37,7 @@ export function proxyNginxOptions(config: Pick<StackConfig, "network" | "vpn" | 
 }
 
 /** The cloud-init user data (plain text, before base64) of the proxy VM. */
-export function proxyUserData(config: Pick<StackConfig, "network" | "vpn" | "proxy">, serverFqdn: string): string {
+export function proxyUserData(config: Pick<StackConfig, "network" | "vpn" | "proxy" | "database">, serverFqdn: string): string {
     const p = config.proxy;
     return renderProxyCloudInit({
         nginxConfig: renderNginxConfig(proxyNginxOptions(config, serverFqdn)),
