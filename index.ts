@@ -16,6 +16,7 @@ import { entraPsqlCommand } from "./lib/entra";
 import { NGINX_DEFAULTS } from "./lib/nginx";
 import { resourceNames } from "./lib/naming";
 import { databaseIdentity } from "./lib/replacement";
+import { proxyListenPorts, sitePrefixes } from "./lib/proxyTargets";
 import { StackConfigError } from "./stacks";
 import { plannedStorageSize } from "./lib/lifecycle";
 import { DEPLOYMENT_OUTPUTS, readExistingWorkspace, readLiveStorageSizeGB, readPreviousDeployment } from "./stacks/deployed";
@@ -54,7 +55,7 @@ export = async () => {
 
     const network = new Network("network", {
         location: config.location, names, network: config.network, access: config.database.access,
-        vpnClientPool: config.vpn.clientAddressPool.text, proxyPort: config.proxy.port, protect: config.protect, tags,
+        vpnClientPool: config.vpn.clientAddressPool.text, proxyListenPorts: proxyListenPorts(config), sitePrefixes: sitePrefixes(config), protect: config.protect, tags,
     });
 
     const audit = monitoring.diagnostics ? new AuditTrail("audit", {

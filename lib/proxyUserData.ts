@@ -2,24 +2,16 @@
 import type { StackConfig } from "./stackConfig";
 import { renderProxyCloudInit } from "./cloudInit";
 import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions, type NginxUpstream } from "./nginx";
-import { PGBOUNCER_PORT } from "./proxyTargets";
+import { sitePrefixes, upstreamSpecs } from "./proxyTargets";
 import { proxyAllowedSources } from "./nsgRules";
 import { renderDrainScript } from "./drain";
 import { PROXY_PROBE } from "./proxyTier";
 
-/** PostgreSQL's port on the Flexible Server; the proxy's own listening port is configurable. */
-export const POSTGRES_PORT = 5432;
+export { POSTGRES_PORT } from "./proxyTargets";
 
-/**
- * What the proxy forwards, in listen-port order of appearance: the stack's server, its built-in
- * PgBouncer (same name, port 6432) when enabled, then each target of `proxy.targets`.
- */
+/** The nginx upstreams: each spec, with the stack's server's name filled in. */
 export function proxyUpstreams(config: Pick<StackConfig, "database" | "proxy">, serverFqdn: string): NginxUpstream[] {
-    return [
-        { name: "postgres", listenPort: config.proxy.port, upstreamHost: serverFqdn, upstreamPort: POSTGRES_PORT },
-        ...(config.database.pgbouncer ? [{ name: "pgbouncer", listenPort: PGBOUNCER_PORT, upstreamHost: serverFqdn, upstreamPort: PGBOUNCER_PORT }] : []),
-        ...config.proxy.targets.map((t) => ({ name: t.name, listenPort: t.listenPort, upstreamHost: t.host, upstreamPort: t.port })),
-    ];
+    return upstreamSpecs(config).map((u) => ({ name: u.name, listenPort: u.listenPort, upstreamHost: u.host ?? serverFqdn, upstreamPort: u.port }));
 }
 
 export function proxyNginxOptions(config: Pick<StackConfig, "network" | "vpn" | "proxy" | "database">, serverFqdn: string): NginxProxyOptions {
@@ -28,7 +20,7 @@ export function proxyNginxOptions(config: Pick<StackConfig, "network" | "vpn" | 
         ...NGINX_DEFAULTS,
         upstreams: proxyUpstreams(config, serverFqdn),
         // VPN clients, plus Azure-side clients in the proxy's own subnet: what the proxy NSG admits.
-        allowedSources: proxyAllowedSources({ vpnClientPool: config.vpn.clientAddressPool.text, proxySubnet: config.network.proxySubnet.text }),
+        allowedSources: proxyAllowedSources({ vpnClientPool: config.vpn.clientAddressPool.text, proxySubnet: config.network.proxySubnet.text, sitePrefixes: sitePrefixes(config) }),
         resolverValidSeconds: p.resolverValidSeconds,
         connectTimeoutSeconds: p.connectTimeoutSeconds,
         idleTimeoutSeconds: p.idleTimeoutSeconds,

@@ -76,7 +76,7 @@ export interface SiteConfig {
     readonly name: string;
     /** The on-premises VPN device's public IPv4 address. */
     readonly gatewayAddress: string;
-    /** The site's address prefixes; may be empty with BGP, which then advertises them. */
+    /** The site's networks: routed to the site, and admitted by the proxy (NSG and nginx). */
     readonly addressPrefixes: readonly Ipv4Cidr[];
     readonly bgp: { readonly asn: number; readonly peeringAddress: string } | undefined;
     /** The IPsec/IKE policy: the strong default, with any fields the stack file gives. */

@@ -38,8 +38,9 @@ export function reachFindings(ns: string, input: {
             }
         }
         claimed.push(...site.addressPrefixes.map((block) => ({ block, owner: `site ${site.name}'s ${block.text}` })));
-        if (site.addressPrefixes.length === 0 && site.bgp === undefined) {
-            problems.push({ key: `${key}.addressPrefixes`, message: "is empty and the site has no bgp: Azure would not know what to send to it" });
+        if (site.addressPrefixes.length === 0) {
+            // With BGP Azure would learn them, but the proxy's NSG and nginx admit only listed networks.
+            problems.push({ key: `${key}.addressPrefixes`, message: "is empty: list the site's networks; they are what Azure routes to the site and what the proxy admits" });
         }
         const peer = site.bgp ? parseCidr(`${site.bgp.peeringAddress}/32`) : undefined;
         if (peer && typeof peer !== "string" && input.addressSpace && contains(input.addressSpace, peer)) {

@@ -66,7 +66,7 @@ const byName = (run: ProgramRun, name: string) => {
 
 describe("Network asks for", () => {
     const build = (access: "vnet" | "public", protect = false) => runUnderMocks({ stack: "dev", config: {} }, async () => {
-        const net = new Network("network", { location: "westeurope", names, network: config.network, access, vpnClientPool: "172.16.201.0/24", proxyPort: 6432, protect, tags });
+        const net = new Network("network", { location: "westeurope", names, network: config.network, access, vpnClientPool: "172.16.201.0/24", proxyListenPorts: [6432], sitePrefixes: [], protect, tags });
         return { privateAccess: pulumi.output(net.privateAccess !== undefined), natIp: net.natPublicIp, proxySubnetId: net.proxySubnetId, vnetId: net.virtualNetworkId };
     });
     const N = config.network;
@@ -116,7 +116,7 @@ describe("Network asks for", () => {
         const nsg = byName(run, "proxy-nsg");
         assertSets(inputsOf(nsg), {
             networkSecurityGroupName: names.proxyNsg, resourceGroupName: rgName, location: "westeurope", tags,
-            securityRules: plainInputs(proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: N.proxySubnet.text, proxyPort: 6432 })),
+            securityRules: plainInputs(proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: N.proxySubnet.text, listenPorts: [6432], sitePrefixes: [] })),
         });
         assert.equal(run.outputs.proxySubnetId, armId(rgName, "azure-native:network:Subnet", names.proxySubnet));
     });

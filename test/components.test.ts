@@ -42,7 +42,7 @@ function assertComponent(run: ProgramRun, token: string): void {
 describe("components", () => {
     it("Network", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const net = new Network("network", { location: "westeurope", names, network: config.network, access: "vnet", vpnClientPool: "172.16.201.0/24", proxyPort: 5432, protect: false, tags });
+            const net = new Network("network", { location: "westeurope", names, network: config.network, access: "vnet", vpnClientPool: "172.16.201.0/24", proxyListenPorts: [5432], sitePrefixes: [], protect: false, tags });
             assert.ok(net.privateAccess, "vnet mode exposes the delegated subnet and DNS zone");
             return {
                 rg: net.resourceGroupName, gatewaySubnetId: net.gatewaySubnetId, zone: net.privateAccess.privateDnsZoneId,

@@ -32,10 +32,10 @@ const hq = { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.
 
 describe("vpn.sites", () => {
     it("reads a site with the strong default policy, or the fields it overrides", () => {
-        const config = parse({ "securepg:vpn": { sites: [hq, { name: "lab-2", gatewayAddress: "198.51.100.7", bgp: { asn: 65010, peeringAddress: "169.254.21.1" }, ipsecPolicy: { dhGroup: "ECP384", pfsGroup: "ECP384" } }] } });
+        const config = parse({ "securepg:vpn": { sites: [hq, { name: "lab-2", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], bgp: { asn: 65010, peeringAddress: "169.254.21.1" }, ipsecPolicy: { dhGroup: "ECP384", pfsGroup: "ECP384" } }] } });
         assert.deepEqual(config.vpn.sites.map((s) => ({ ...s, addressPrefixes: s.addressPrefixes.map((b) => b.text) })), [
             { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"], ipsecPolicy: DEFAULT_IPSEC_POLICY },
-            { name: "lab-2", gatewayAddress: "198.51.100.7", addressPrefixes: [], bgp: { asn: 65010, peeringAddress: "169.254.21.1" }, ipsecPolicy: { ...DEFAULT_IPSEC_POLICY, dhGroup: "ECP384", pfsGroup: "ECP384" } },
+            { name: "lab-2", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], bgp: { asn: 65010, peeringAddress: "169.254.21.1" }, ipsecPolicy: { ...DEFAULT_IPSEC_POLICY, dhGroup: "ECP384", pfsGroup: "ECP384" } },
         ]);
         assert.deepEqual(parse({}).vpn.sites, []);
         assert.equal(parse({}).vpn.activeActive, false);
@@ -77,7 +77,8 @@ describe("vpn.sites", () => {
             "securepg:vpn.sites[0].addressPrefixes 10.40.5.0/24 overlaps the VNet addressSpace 10.40.0.0/16: Azure could not route it to the site",
             "securepg:vpn.sites[0].addressPrefixes 172.16.0.0/12 overlaps vpn.clientAddressPool 172.16.201.0/24: Azure could not route it to the site",
             "securepg:vpn.sites[1].addressPrefixes 192.168.10.128/25 overlaps site hq's 192.168.10.0/24: Azure could not route it to the site",
-            "securepg:vpn.sites[2].addressPrefixes is empty and the site has no bgp: Azure would not know what to send to it",
+            "securepg:vpn.sites[2].addressPrefixes is empty: list the site's networks; they are what Azure routes to the site and what the proxy admits",
+            "securepg:vpn.sites[3].addressPrefixes is empty: list the site's networks; they are what Azure routes to the site and what the proxy admits",
             "securepg:vpn.sites[3].bgp.peeringAddress 10.40.9.9 is inside the VNet addressSpace 10.40.0.0/16; use an address of the site (or an APIPA 169.254.21.x address)",
         ]);
     });

@@ -5,7 +5,7 @@ import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions, type NginxUp
 import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
-import { loadAllStackFiles } from "./harness/stackFiles";
+import { loadAllStackFiles, withSections } from "./harness/stackFiles";
 import { hardOpenFileLimit, requireCommands, runOnTempFile } from "./harness/tools";
 
 const options: NginxProxyOptions = {
@@ -150,6 +150,22 @@ describe("nginx -t on the rendered config", () => {
             assert.match(result.output, /test is successful/);
         });
     }
+
+    it("accepts a config with PgBouncer, two more targets and site networks", (t) => {
+        if (!requireCommands(t, ["nginx"])) return;
+        const dev = stacks.find((f) => f.stack === "dev")!;
+        const config = parseStackConfig({ project: "securepg", stack: "dev", values: withSections(dev.config, {
+            database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
+            vpn: { sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] },
+            proxy: { targets: [{ name: "reports", host: "psql-reports.postgres.database.azure.com", port: 5432, listenPort: 15432 }, { name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
+        }) });
+        const conf = writtenFiles(proxyUserData(config, "psql-securepg-dev-a1b2c3.postgres.database.azure.com")).get(CANDIDATE_NGINX_CONF)!;
+        assert.deepEqual(directives(conf, "listen").map((l) => l.split(" ")[0]), ["5432", "6432", "15432", "3306"]);
+        assert.equal(directives(conf, "allow").filter((a) => a === "192.168.10.0/24").length, 4, "the site is admitted on every port");
+        const result = nginxTest(conf);
+        assert.equal(result.status, 0, result.output);
+        assert.match(result.output, /test is successful/);
+    });
 
     it("raises the workers' open-file limit above worker_connections, so systemd's 1024 does not cap sessions", (t) => {
         if (!requireCommands(t, ["nginx", "prlimit"])) return;
