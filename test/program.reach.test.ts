@@ -1,0 +1,53 @@
+/**
+ * Issue 13 under mocks: the real program with site-to-site networks, the built-in PgBouncer and
+ * more targets. (Work in progress: the proxy tier so far; gateways and connections to come.)
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
+import { ruleValues } from "../lib/nsgRules";
+import { one, ofType, runProgram } from "./harness/program";
+import { loadStackFile, withSections } from "./harness/stackFiles";
+
+const dev = loadStackFile("Pulumi.dev.yaml");
+const reach = withSections(dev.config, {
+    database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
+    vpn: { sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] },
+    proxy: { targets: [{ name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
+});
+
+describe("the proxy tier forwards every listen port", () => {
+    it("gives the load balancer a rule per port on the one probe, the NSG every port, nginx a server per port", async () => {
+        const run = await runProgram({ stack: "dev", config: reach });
+        assert.equal(run.error, undefined, run.error?.message);
+        const lb = one(run, "azure-native:network:LoadBalancer").inputs;
+        assert.deepEqual(lb.probes.map((p: { name: string; port: number }) => [p.name, p.port]), [["tcp-5432", 5432]], "one probe, on the stack's server's port");
+        assert.deepEqual(lb.loadBalancingRules.map((r: { name: string; frontendPort: number; backendPort: number }) => [r.name, r.frontendPort, r.backendPort]),
+            [["tcp-5432", 5432, 5432], ["tcp-6432", 6432, 6432], ["tcp-3306", 3306, 3306]]);
+        const probeIds = new Set(lb.loadBalancingRules.map((r: { probe: { id: string } }) => r.probe.id));
+        assert.equal(probeIds.size, 1);
+        assert.match([...probeIds][0] as string, /\/probes\/tcp-5432$/);
+
+        const rules = one(run, "azure-native:network:NetworkSecurityGroup", "proxy-nsg").inputs.securityRules;
+        for (const name of ["AllowVpnClientsToProxy", "AllowSitesToProxy", "AllowProxySubnetToProxy"]) {
+            const rule = rules.find((r: { name: string }) => r.name === name);
+            assert.deepEqual(ruleValues(rule, "destinationPort"), ["5432", "6432", "3306"], name);
+        }
+        assert.deepEqual(ruleValues(rules.find((r: { name: string }) => r.name === "AllowSitesToProxy"), "sourceAddress"), ["192.168.10.0/24"]);
+
+        const userData = Buffer.from(ofType(run, "azure-native:compute:VirtualMachine")[0].inputs.osProfile.customData, "base64").toString("utf8");
+        const conf = writtenFiles(userData).get(CANDIDATE_NGINX_CONF)!;
+        assert.deepEqual([...conf.matchAll(/^\s*listen (\d+) /gm)].map((m) => m[1]), ["5432", "6432", "3306"]);
+        assert.match(conf, /set \$securepg_upstream psql-securepg-dev-a1b2c3\.postgres\.database\.azure\.com:6432;/);
+        assert.match(conf, /set \$securepg_upstream mysql-orders\.mysql\.database\.azure\.com:3306;/);
+    });
+
+    it("leaves a stack without extras as it was: one rule, one port, and no site rule", async () => {
+        const run = await runProgram({ stack: "dev", config: dev.config });
+        const lb = one(run, "azure-native:network:LoadBalancer").inputs;
+        assert.deepEqual(lb.loadBalancingRules.map((r: { name: string }) => r.name), ["tcp-5432"]);
+        const rules = one(run, "azure-native:network:NetworkSecurityGroup", "proxy-nsg").inputs.securityRules;
+        assert.equal(rules.find((r: { name: string }) => r.name === "AllowVpnClientsToProxy").destinationPortRange, "5432", "the singular field, as before");
+        assert.ok(!rules.some((r: { name: string }) => r.name === "AllowSitesToProxy"));
+    });
+});
