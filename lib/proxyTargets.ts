@@ -22,7 +22,7 @@ export interface UpstreamSpec {
 export function upstreamSpecs(config: Pick<StackConfig, "database" | "proxy">): UpstreamSpec[] {
     return [
         { name: "postgres", listenPort: config.proxy.port, host: undefined, port: POSTGRES_PORT },
-        ...(config.database.pgbouncer ? [{ name: "pgbouncer", listenPort: PGBOUNCER_PORT, host: undefined, port: PGBOUNCER_PORT }] : []),
+        ...(config.database.pgbouncer === true ? [{ name: "pgbouncer", listenPort: PGBOUNCER_PORT, host: undefined, port: PGBOUNCER_PORT }] : []),
         ...config.proxy.targets.map((t) => ({ name: t.name, listenPort: t.listenPort, host: t.host, port: t.port })),
     ];
 }

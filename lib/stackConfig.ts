@@ -51,8 +51,11 @@ interface DatabaseCommon {
     readonly entraAdmin: EntraAdmin | undefined;
     /** Password authentication; unset: what the deployed server has, or see `chooseDatabaseAuth`. */
     readonly passwordAuth: boolean | undefined;
-    /** The server's built-in PgBouncer (port 6432), which the proxy then forwards too. */
-    readonly pgbouncer: boolean;
+    /**
+     * The server's built-in PgBouncer (port 6432), which the proxy then forwards too; unset: the
+     * server's setting is left as it is.
+     */
+    readonly pgbouncer: boolean | undefined;
 }
 
 /** Private access: VNet-integrated server, no public endpoint, no firewall rules. */

@@ -53,7 +53,6 @@ const databaseShared = {
     tlsMinVersion: "TLSv1.2",
     passwordRotation: 1,
     allowReplace: false,
-    pgbouncer: false,
 } as const;
 
 export const ENVIRONMENT_DEFAULTS: Record<Environment, { protect: boolean } & Required<RawSections>> = {

@@ -357,7 +357,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         deleteLock: db.deleteLock as boolean,
         entraAdmin: db.entraAdmin as DatabaseConfig["entraAdmin"],
         passwordAuth: db.passwordAuth as boolean | undefined,
-        pgbouncer: db.pgbouncer as boolean,
+        pgbouncer: db.pgbouncer as boolean | undefined,
     };
     const database: DatabaseConfig = access === "public"
         ? { ...common, access, allowedIpRanges: db.allowedIpRanges as AllowedIpRange[], allowAzureServices: db.allowAzureServices as boolean }

@@ -235,16 +235,19 @@ describe("PostgresServer asks for", () => {
     });
 
     it("server parameters that enforce TLS and log connections, one after another, kept by Azure on destroy", async () => {
-        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3" }), [
+        const base = [
             { name: "require_secure_transport", value: "on" },
             { name: "ssl_min_protocol_version", value: "TLSv1.3" },
             { name: "log_connections", value: "on" },
             { name: "log_disconnections", value: "on" },
-        ]);
+        ];
+        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3", pgbouncer: undefined }), base, "PgBouncer unset: left as the server has it");
+        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3", pgbouncer: true }), [...base, { name: "pgbouncer.enabled", value: "true" }]);
+        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3", pgbouncer: false }), [...base, { name: "pgbouncer.enabled", value: "false" }], "turned off by a value, not by leaving the list");
         const run = await build(db({ serverName: "psql-x", tlsMinVersion: "TLSv1.2" }));
         const server = one(run, "azure-native:dbforpostgresql:Server");
         const parameters = ofType(run, "azure-native:dbforpostgresql:Configuration");
-        assertSets(parameters.map((p) => [p.name, inputsOf(p)]), serverParameters({ tlsMinVersion: "TLSv1.2" }).map(({ name, value }) => [
+        assertSets(parameters.map((p) => [p.name, inputsOf(p)]), serverParameters({ tlsMinVersion: "TLSv1.2", pgbouncer: undefined }).map(({ name, value }) => [
             `parameter-${name}`, { resourceGroupName: RG, serverName: "psql-x", configurationName: name, value, source: "user-override" },
         ]));
         let previous = server.urn;

@@ -46,7 +46,7 @@ describe("per-environment defaults", () => {
         "securepg:database.entraAdmin is not set on a prod stack: everyone shares the admin password; set an Entra group as administrator (docs/operations.md, \"Entra ID for the database\")",
         "securepg:monitoring.alertEmails is empty on a prod stack: alerts fire without notifying anyone",
     ];
-    const database = { access: "vnet", version: "17", adminLogin: "pgadmin", databases: ["app"], tlsMinVersion: "TLSv1.2", passwordRotation: 1, allowReplace: false, pgbouncer: false };
+    const database = { access: "vnet", version: "17", adminLogin: "pgadmin", databases: ["app"], tlsMinVersion: "TLSv1.2", passwordRotation: 1, allowReplace: false };
 
     it("every dev default", () => {
         assert.deepEqual(plain(parse("dev", {})), {

@@ -115,7 +115,7 @@ describe("database.pgbouncer and proxy.targets", () => {
         const config = parse({ "securepg:database": { ...gp, pgbouncer: true }, "securepg:proxy": { targets: [other, { name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] } });
         assert.equal(config.database.pgbouncer, true);
         assert.deepEqual(config.proxy.targets.map((t) => t.name), ["reports", "orders-mysql"]);
-        assert.equal(parse({}).database.pgbouncer, false);
+        assert.equal(parse({}).database.pgbouncer, undefined, "unset: the server's own setting is left alone");
         assert.deepEqual(parse({}).proxy.targets, []);
     });
 

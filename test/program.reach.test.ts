@@ -16,6 +16,21 @@ const reach = withSections(dev.config, {
     proxy: { targets: [{ name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
 });
 
+describe("the built-in PgBouncer", () => {
+    it("is turned on by a server parameter chained after the others, kept on destroy", async () => {
+        const run = await runProgram({ stack: "dev", config: reach });
+        const parameters = ofType(run, "azure-native:dbforpostgresql:Configuration");
+        const pgbouncer = parameters.find((p) => p.inputs.configurationName === "pgbouncer.enabled");
+        assert.ok(pgbouncer, "pgbouncer.enabled is set");
+        assert.equal(pgbouncer.inputs.value, "true");
+        assert.equal(pgbouncer.retainOnDelete, true);
+        const before = parameters.find((p) => p.inputs.configurationName === "log_disconnections")!;
+        assert.ok(pgbouncer.dependencies.includes(before.urn), "one server operation at a time: after the last parameter");
+        const untouched = await runProgram({ stack: "dev", config: dev.config });
+        assert.ok(!ofType(untouched, "azure-native:dbforpostgresql:Configuration").some((p) => p.inputs.configurationName === "pgbouncer.enabled"), "not managed unless set");
+    });
+});
+
 describe("the proxy tier forwards every listen port", () => {
     it("gives the load balancer a rule per port on the one probe, the NSG every port, nginx a server per port", async () => {
         const run = await runProgram({ stack: "dev", config: reach });
