@@ -10,7 +10,9 @@ import { AuditTrail } from "./components/audit";
 import { PostgresServer } from "./components/database";
 import { Network } from "./components/network";
 import { ProxyTier } from "./components/proxyTier";
+import { SiteToSite, DPD_TIMEOUT_SECONDS } from "./components/siteToSite";
 import { VpnGateway } from "./components/vpnGateway";
+import { siteDeviceConfig } from "./lib/siteToSite";
 import { libpqConnectionString } from "./lib/connection";
 import { entraPsqlCommand } from "./lib/entra";
 import { NGINX_DEFAULTS } from "./lib/nginx";
@@ -81,7 +83,13 @@ export = async () => {
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
         entraTenantId: tenantId,
         workspaceId: audit?.workspaceId,
+        bgp: config.vpn.sites.some((site) => site.bgp !== undefined),
     });
+
+    const siteToSite = config.vpn.sites.length > 0 ? new SiteToSite("site-to-site", {
+        project: config.project, stack: config.stack, resourceGroupName: network.resourceGroupName, location: config.location,
+        gatewayId: vpn.gatewayId, sites: config.vpn.sites, siteKeys: config.vpn.siteKeys, tags,
+    }) : undefined;
 
     const proxy = new ProxyTier("proxy", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, subnetId: network.proxySubnetId,
@@ -104,6 +112,15 @@ export = async () => {
         ? endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, user: entraAdmin.principalName, proxyAddress, serverFqdn }))
         : undefined;
 
+    /** Per site, what the on-premises network team configures on its device (docs/site-to-site.md). */
+    const siteDevices = siteToSite
+        ? pulumi.all([vpn.publicIp, vpn.bgpPeering]).apply(([gatewayAddress, bgpPeering]) => Object.fromEntries(config.vpn.sites.map((site) => [site.name,
+            siteDeviceConfig(site, { gatewayAddress, networks: [config.network.addressSpace.text], dpdTimeoutSeconds: DPD_TIMEOUT_SECONDS, bgpPeering })])))
+        : undefined;
+    const siteSharedKeys = siteToSite
+        ? pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(siteToSite.connections).map(([site, c]) => [site, c.sharedKey]))))
+        : undefined;
+
     return {
         accessMode: config.database.access,
         resourceGroupName: network.resourceGroupName,
@@ -122,6 +139,8 @@ export = async () => {
         vpnGatewayPublicIp: vpn.publicIp,
         /** For `az network vnet-gateway vpn-client generate --ids <id>` (`npm run connect` runs it). */
         vpnGatewayId: vpn.gatewayId,
+        siteDevices,
+        siteSharedKeys,
         vpnAuthentication: config.vpn.authentication,
         vpnRootCertificatePem: vpn.activeRootCertificatePem,
         vpnRootCertificates: vpn.rootCertificatePems,

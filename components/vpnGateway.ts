@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
+import { AZURE_GATEWAY_ASN } from "../lib/siteToSite";
 import { auditDiagnostics, GATEWAY_LOG_CATEGORIES } from "../lib/audit";
 import { pemToAzureCertData } from "../lib/certs";
 import { entraP2sSettings, p2sAuthTypes } from "../lib/entra";
@@ -33,6 +34,8 @@ export interface VpnGatewayArgs {
     readonly tags: Record<string, string>;
     /** The Entra tenant clients sign in with (securepg:entraTenantId, or the deploying identity's); read only when Entra is on. */
     readonly entraTenantId?: pulumi.Input<string>;
+    /** BGP on the gateway, for site-to-site sites that speak it. */
+    readonly bgp: boolean;
     /** Sends the gateway's P2S, tunnel, route, IKE and gateway logs and its metrics to this Log Analytics workspace. */
     readonly workspaceId?: pulumi.Input<string>;
 }
@@ -53,6 +56,8 @@ export class VpnGateway extends pulumi.ComponentResource {
     public readonly clientCredentials: pulumi.Output<Record<string, VpnClientCredentials>>;
     /** The SKU and the generation Azure reports (it migrates gateways to Generation2 itself). */
     public readonly deployed: pulumi.Output<{ sku: string; generation: string }>;
+    /** The gateway's BGP peer address and ASN, for on-premises devices (with BGP on). */
+    public readonly bgpPeering: pulumi.Output<{ asn: number; address: string } | undefined>;
 
     constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:vpn:VpnGateway", name, {}, opts);
@@ -115,7 +120,8 @@ export class VpnGateway extends pulumi.ComponentResource {
             sku: { name: vpn.sku, tier: vpn.sku },
             vpnGatewayGeneration: generationForNewGateway(vpn.sku),
             activeActive: false,
-            enableBgp: false,
+            // BGP for the sites that speak it; Azure's ASN stays its default, 65515.
+            enableBgp: args.bgp,
             ipConfigurations: [{
                 name: "default",
                 privateIPAllocationMethod: "Dynamic",
@@ -148,6 +154,7 @@ export class VpnGateway extends pulumi.ComponentResource {
             }, { ...named });
         }
         this.gatewayId = gateway.id;
+        this.bgpPeering = gateway.bgpSettings.apply((b) => (args.bgp && b?.bgpPeeringAddress ? { asn: b.asn ?? AZURE_GATEWAY_ASN, address: b.bgpPeeringAddress } : undefined));
 
         // A Static IP has its address from creation on; exported once the gateway exists.
         this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
@@ -167,6 +174,7 @@ export class VpnGateway extends pulumi.ComponentResource {
             activeRootCertificatePem: this.activeRootCertificatePem,
             clientCredentials: this.clientCredentials,
             deployed: this.deployed,
+            bgpPeering: this.bgpPeering,
         });
     }
 }

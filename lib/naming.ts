@@ -72,6 +72,9 @@ export const NAME_LIMITS = {
     /** Action groups' short name, which the email and SMS carry. */
     actionGroupShortName: 12,
     metricAlert: 260,
+    /** Local network gateways and connections: 1-80 letters, digits, _, . and -. */
+    localNetworkGateway: 80,
+    connection: 80,
 } as const;
 
 /** Length of the random suffix that makes a generated server name globally unique. */
@@ -175,3 +178,12 @@ export function privateZoneConflict(zoneName: string, serverName: string): strin
  * (REST API 2025-08-01: `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*`; Microsoft Learn: lowercase only).
  */
 export const SERVER_NAME_PATTERN = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** A site-to-site site's own resources: its local network gateway and its connection. */
+export function siteResourceNames(project: string, stack: string, site: string): { localNetworkGateway: string; connection: string } {
+    const base = `${slug(project)}-${slug(stack)}`;
+    return {
+        localNetworkGateway: fitName(`lgw-${base}-${site}`, NAME_LIMITS.localNetworkGateway),
+        connection: fitName(`con-${base}-${site}`, NAME_LIMITS.connection),
+    };
+}

@@ -151,3 +151,38 @@ export function strongSwanProposals(policy: IpsecPolicy): { ike: string; esp: st
         esp: [name(policy.ipsecEncryption), ...espIntegrity, name(policy.pfsGroup)].join("-"),
     };
 }
+
+/** Everything an on-premises network team needs to configure its device for one site (no secret). */
+export interface SiteDeviceConfig {
+    /** Where the device connects: the Azure VPN gateway's public address. */
+    readonly azureGatewayAddress: string;
+    /** What the device routes through the tunnel: the VNet's address space. */
+    readonly azureNetworks: readonly string[];
+    /** The site's networks as Azure routes them (and the proxy admits them). */
+    readonly siteNetworks: readonly string[];
+    readonly ikeVersion: "IKEv2";
+    readonly authentication: "pre-shared key (output siteSharedKeys)";
+    readonly policy: IpsecPolicy;
+    /** The same policy in strongSwan's names (swanctl.conf). */
+    readonly strongSwan: { readonly ike: string; readonly esp: string };
+    readonly dpdTimeoutSeconds: number;
+    /** Azure's BGP end, when the site speaks BGP. */
+    readonly bgp: { readonly azureAsn: number; readonly azurePeeringAddress: string; readonly siteAsn: number; readonly sitePeeringAddress: string } | undefined;
+}
+
+export function siteDeviceConfig(site: { addressPrefixes: ReadonlyArray<{ text: string }>; ipsecPolicy: IpsecPolicy; bgp: { asn: number; peeringAddress: string } | undefined },
+    azure: { gatewayAddress: string; networks: readonly string[]; dpdTimeoutSeconds: number; bgpPeering: { asn: number; address: string } | undefined }): SiteDeviceConfig {
+    return {
+        azureGatewayAddress: azure.gatewayAddress,
+        azureNetworks: azure.networks,
+        siteNetworks: site.addressPrefixes.map((block) => block.text),
+        ikeVersion: "IKEv2",
+        authentication: "pre-shared key (output siteSharedKeys)",
+        policy: site.ipsecPolicy,
+        strongSwan: strongSwanProposals(site.ipsecPolicy),
+        dpdTimeoutSeconds: azure.dpdTimeoutSeconds,
+        bgp: site.bgp && azure.bgpPeering
+            ? { azureAsn: azure.bgpPeering.asn, azurePeeringAddress: azure.bgpPeering.address, siteAsn: site.bgp.asn, sitePeeringAddress: site.bgp.peeringAddress }
+            : undefined,
+    };
+}

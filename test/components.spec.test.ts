@@ -314,7 +314,7 @@ describe("PostgresServer asks for", () => {
 
 describe("VpnGateway asks for", () => {
     const build = (vpn = config.vpn, publicIpZones: string[] | undefined = ["1", "2", "3"]) => runUnderMocks({ stack: "dev", config: {} }, async () => {
-        const gateway = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn, publicIpZones, subjectPrefix: "securepg-dev", tags });
+        const gateway = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn, publicIpZones, subjectPrefix: "securepg-dev", bgp: false, tags });
         return { deployed: gateway.deployed, roots: gateway.rootCertificatePems, active: gateway.activeRootCertificatePem, creds: gateway.clientCredentials, ip: gateway.publicIp };
     });
 
@@ -361,7 +361,7 @@ describe("VpnGateway asks for", () => {
         });
         assert.equal(byName(run, "vpn-public-ip").deleteBeforeReplace, true);
         const regional = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            new VpnGateway("vpn", { location: "ukwest", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: undefined, subjectPrefix: "securepg-dev", tags });
+            new VpnGateway("vpn", { location: "ukwest", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: undefined, subjectPrefix: "securepg-dev", bgp: false, tags });
             return {};
         });
         assert.equal(inputsOf(byName(regional, "vpn-public-ip")).zones, undefined);

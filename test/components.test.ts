@@ -86,7 +86,7 @@ describe("components", () => {
 
     it("VpnGateway", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", tags });
+            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", bgp: false, tags });
             return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed, id: vpn.gatewayId };
         });
         assertComponent(run, "securepg:vpn:VpnGateway");

@@ -6,14 +6,68 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { ruleValues } from "../lib/nsgRules";
-import { one, ofType, runProgram } from "./harness/program";
+import { DEFAULT_IPSEC_POLICY } from "../lib/siteToSite";
+import { isSecretValue, one, ofType, runProgram, unwrapSecret } from "./harness/program";
 import { loadStackFile, withSections } from "./harness/stackFiles";
 
 const dev = loadStackFile("Pulumi.dev.yaml");
+const GIVEN_KEY = "Zq8pX4vL2mN7rT1wY6sB3dF9hJ5kC0gA";
 const reach = withSections(dev.config, {
     database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
-    vpn: { sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] },
+    vpn: {
+        sites: [
+            { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] },
+            { name: "branch", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], bgp: { asn: 65010, peeringAddress: "169.254.21.1" }, ipsecPolicy: { dhGroup: "ECP384", pfsGroup: "ECP384" } },
+        ],
+        siteKeys: { hq: GIVEN_KEY },
+    },
     proxy: { targets: [{ name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
+});
+
+describe("site-to-site", () => {
+    it("gives each site a local network gateway and an IKEv2 connection with its policy and a secret key", async () => {
+        const run = await runProgram({ stack: "dev", config: reach, secretKeys: ["securepg:vpn"] });
+        assert.equal(run.error, undefined, run.error?.message);
+        const gateways = ofType(run, "azure-native:network:LocalNetworkGateway");
+        assert.deepEqual(gateways.map((g) => [g.inputs.localNetworkGatewayName, g.inputs.gatewayIpAddress, g.inputs.localNetworkAddressSpace.addressPrefixes, g.inputs.bgpSettings]), [
+            ["lgw-securepg-dev-hq", "203.0.113.10", ["192.168.10.0/24"], undefined],
+            ["lgw-securepg-dev-branch", "198.51.100.7", ["192.168.20.0/24"], { asn: 65010, bgpPeeringAddress: "169.254.21.1" }],
+        ]);
+        const connections = ofType(run, "azure-native:network:VirtualNetworkGatewayConnection");
+        assert.deepEqual(connections.map((c) => c.inputs.virtualNetworkGatewayConnectionName), ["con-securepg-dev-hq", "con-securepg-dev-branch"]);
+        for (const c of connections) {
+            assert.equal(c.inputs.connectionType, "IPsec");
+            assert.equal(c.inputs.connectionProtocol, "IKEv2");
+            assert.equal(c.inputs.ipsecPolicies.length, 1);
+            assert.equal(c.inputs.dpdTimeoutSeconds, 45);
+            assert.ok(isSecretValue(c.inputs.sharedKey), "the key is a secret input");
+            assert.deepEqual(c.additionalSecretOutputs, ["sharedKey"]);
+            assert.deepEqual([...c.replaceOnChanges].sort(), ["connectionProtocol", "sharedKey"]);
+            assert.ok(c.deleteBeforeReplace);
+        }
+        assert.equal(unwrapSecret(connections[0].inputs.sharedKey), GIVEN_KEY, "hq's key comes from the secret config");
+        assert.deepEqual(connections[1].inputs.ipsecPolicies[0], { ...DEFAULT_IPSEC_POLICY, dhGroup: "ECP384", pfsGroup: "ECP384" });
+        assert.equal(connections[0].inputs.enableBgp, false);
+        assert.equal(connections[1].inputs.enableBgp, true);
+        const generated = ofType(run, "random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("site-"));
+        assert.deepEqual(generated.map((r) => [r.name, r.inputs.length, r.inputs.special]), [["site-branch-key", 48, false]], "a key only for the site without one");
+        assert.equal(one(run, "azure-native:network:VirtualNetworkGateway").inputs.enableBgp, true, "BGP on the gateway for the site that speaks it");
+
+        assert.ok(run.secretExports.has("siteSharedKeys"));
+        assert.deepEqual(Object.keys(run.outputs.siteSharedKeys as object), ["hq", "branch"]);
+        const devices = run.outputs.siteDevices as Record<string, { strongSwan: { ike: string; esp: string }; siteNetworks: string[]; azureNetworks: string[] }>;
+        assert.deepEqual(devices.hq.strongSwan, { ike: "aes256-sha256-modp2048", esp: "aes256gcm16-modp2048" });
+        assert.deepEqual(devices.branch.strongSwan, { ike: "aes256-sha256-ecp384", esp: "aes256gcm16-ecp384" });
+        assert.deepEqual(devices.hq.azureNetworks, ["10.40.0.0/16"]);
+        assert.ok(!run.secretExports.has("siteDevices") && !JSON.stringify(devices).includes(GIVEN_KEY), "the device settings hold no key");
+    });
+
+    it("creates nothing for a stack without sites, and leaves BGP off", async () => {
+        const run = await runProgram({ stack: "dev", config: dev.config });
+        assert.equal(ofType(run, "azure-native:network:LocalNetworkGateway").length + ofType(run, "azure-native:network:VirtualNetworkGatewayConnection").length, 0);
+        assert.equal(one(run, "azure-native:network:VirtualNetworkGateway").inputs.enableBgp, false);
+        assert.equal(run.outputs.siteDevices, undefined);
+    });
 });
 
 describe("the built-in PgBouncer", () => {
@@ -48,7 +102,7 @@ describe("the proxy tier forwards every listen port", () => {
             const rule = rules.find((r: { name: string }) => r.name === name);
             assert.deepEqual(ruleValues(rule, "destinationPort"), ["5432", "6432", "3306"], name);
         }
-        assert.deepEqual(ruleValues(rules.find((r: { name: string }) => r.name === "AllowSitesToProxy"), "sourceAddress"), ["192.168.10.0/24"]);
+        assert.deepEqual(ruleValues(rules.find((r: { name: string }) => r.name === "AllowSitesToProxy"), "sourceAddress"), ["192.168.10.0/24", "192.168.20.0/24"]);
 
         const userData = Buffer.from(ofType(run, "azure-native:compute:VirtualMachine")[0].inputs.osProfile.customData, "base64").toString("utf8");
         const conf = writtenFiles(userData).get(CANDIDATE_NGINX_CONF)!;
