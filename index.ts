@@ -18,7 +18,7 @@ import { entraPsqlCommand } from "./lib/entra";
 import { NGINX_DEFAULTS } from "./lib/nginx";
 import { resourceNames } from "./lib/naming";
 import { databaseIdentity } from "./lib/replacement";
-import { proxyListenPorts, sitePrefixes } from "./lib/proxyTargets";
+import { PGBOUNCER_PORT, proxyListenPorts, sitePrefixes, targetConnectionString } from "./lib/proxyTargets";
 import { StackConfigError } from "./stacks";
 import { plannedStorageSize } from "./lib/lifecycle";
 import { DEPLOYMENT_OUTPUTS, readExistingWorkspace, readLiveStorageSizeGB, readPreviousDeployment } from "./stacks/deployed";
@@ -155,6 +155,15 @@ export = async () => {
             ? endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn }))
             : undefined,
         passwordAuthentication: databaseAuth.passwordAuth,
+        /** The server's built-in PgBouncer through the proxy (port 6432); with the password, so secret. */
+        pgbouncerConnectionString: config.database.pgbouncer === true && databaseAuth.passwordAuth
+            ? pulumi.secret(pulumi.all([endpoints, database.adminPassword]).apply(([[proxyAddress, serverFqdn], password]) =>
+                libpqConnectionString({ ...connection, port: PGBOUNCER_PORT, proxyAddress, serverFqdn, password })))
+            : undefined,
+        /** Each of `proxy.targets` through the proxy, with full verification and no credentials. */
+        targetConnectionStrings: config.proxy.targets.length > 0
+            ? proxy.frontendAddress.apply((address) => Object.fromEntries(config.proxy.targets.map((t) => [t.name, targetConnectionString(t, address)])))
+            : undefined,
         entraAdmin: database.entraAdminName,
         /** As the Entra administrator group; the password is a member's token (PGPASSWORD). */
         entraConnectionString,

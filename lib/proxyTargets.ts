@@ -36,3 +36,25 @@ export function proxyListenPorts(config: Pick<StackConfig, "database" | "proxy">
 export function sitePrefixes(config: Pick<StackConfig, "vpn">): string[] {
     return config.vpn.sites.flatMap((site) => site.addressPrefixes.map((block) => block.text));
 }
+
+/** What a target speaks, from its Azure domain, else its port: MySQL's clients differ from libpq's. */
+export function targetKind(target: { host: string; port: number }): "postgres" | "mysql" {
+    if (/\.mysql\.database\.azure\.com$/i.test(target.host)) {
+        return "mysql";
+    }
+    if (/\.postgres\.database\.azure\.com$/i.test(target.host)) {
+        return "postgres";
+    }
+    return target.port === 3306 ? "mysql" : "postgres";
+}
+
+/**
+ * How to reach a target through the proxy with full verification, without credentials. libpq
+ * verifies `host` and connects to `hostaddr`; MySQL clients verify the name they connect to, so
+ * that name must reach the proxy (a hosts entry, docs/drivers.md).
+ */
+export function targetConnectionString(target: { host: string; port: number; listenPort: number }, proxyAddress: string): string {
+    return targetKind(target) === "mysql"
+        ? `mysql --host=${target.host} --port=${target.listenPort} --ssl-mode=VERIFY_IDENTITY --ssl-ca=<root.crt>   # ${target.host} must resolve to ${proxyAddress}`
+        : `host=${target.host} hostaddr=${proxyAddress} port=${target.listenPort} sslmode=verify-full`;
+}

@@ -85,6 +85,20 @@ describe("the built-in PgBouncer", () => {
     });
 });
 
+describe("connection strings for PgBouncer and the targets", () => {
+    it("exports PgBouncer's as a secret on 6432, and each target's without credentials", async () => {
+        const run = await runProgram({ stack: "dev", config: reach, secretKeys: ["securepg:vpn"] });
+        assert.ok(run.secretExports.has("pgbouncerConnectionString"));
+        assert.match(String(run.outputs.pgbouncerConnectionString), /^host=psql-securepg-dev-a1b2c3\.postgres\.database\.azure\.com hostaddr=10\.40\.1\.254 port=6432 dbname=app user=pgadmin password=\S+ sslmode=verify-full$/);
+        assert.deepEqual(run.outputs.targetConnectionStrings, {
+            "orders-mysql": "mysql --host=mysql-orders.mysql.database.azure.com --port=3306 --ssl-mode=VERIFY_IDENTITY --ssl-ca=<root.crt>   # mysql-orders.mysql.database.azure.com must resolve to 10.40.1.254",
+        });
+        const plain = await runProgram({ stack: "dev", config: dev.config });
+        assert.equal(plain.outputs.pgbouncerConnectionString, undefined);
+        assert.equal(plain.outputs.targetConnectionStrings, undefined);
+    });
+});
+
 describe("the proxy tier forwards every listen port", () => {
     it("gives the load balancer a rule per port on the one probe, the NSG every port, nginx a server per port", async () => {
         const run = await runProgram({ stack: "dev", config: reach });
