@@ -86,9 +86,12 @@ const STRENGTH_BITS: Readonly<Record<string, number>> = {
     DHGroup14: 112, DHGroup2048: 112, PFS2048: 112, DHGroup24: 112, PFS24: 112, ECP256: 128, ECP384: 192,
 };
 
+/** The policy's algorithm fields (its other two are lifetimes). */
+export type AlgorithmField = "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup";
+
 /** The fields of `policy` weaker than the default's; empty when it is at least as strong. */
-export function weakerThanDefault(policy: IpsecPolicy): string[] {
-    const fields = ["ikeEncryption", "ikeIntegrity", "dhGroup", "ipsecEncryption", "ipsecIntegrity", "pfsGroup"] as const;
+export function weakerThanDefault(policy: IpsecPolicy): AlgorithmField[] {
+    const fields: readonly AlgorithmField[] = ["ikeEncryption", "ikeIntegrity", "dhGroup", "ipsecEncryption", "ipsecIntegrity", "pfsGroup"];
     return fields.filter((field) => (STRENGTH_BITS[policy[field]] ?? 0) < STRENGTH_BITS[DEFAULT_IPSEC_POLICY[field]]);
 }
 
