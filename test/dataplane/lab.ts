@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { intToIpv4, type Ipv4Cidr } from "../../lib/cidr";
+import { intToIpv4, ipv4ToInt, type Ipv4Cidr } from "../../lib/cidr";
 import { AZURE_DNS_RESOLVER } from "../../lib/nginx";
 import { hardOpenFileLimit, hasCommand } from "../harness/tools";
 
@@ -84,7 +84,8 @@ export function isAlive(pid: number): boolean {
 
 const NAMESPACE_PREFIX = "spg";
 /** cli: a VPN client; out: an outsider; prx: the proxy (prx2-prx4: more proxies); lb: the load balancer; db: the database subnet. */
-const ROLES = ["cli", "out", "prx", "db", "lb", "prx2", "prx3", "prx4"] as const;
+/** site: a client on a site-to-site network. */
+const ROLES = ["cli", "out", "prx", "db", "lb", "prx2", "prx3", "prx4", "site"] as const;
 const SINGLE_PROXY_ROLES: readonly Role[] = ["cli", "out", "prx", "db"];
 export type Role = (typeof ROLES)[number];
 
@@ -240,10 +241,10 @@ export class Lab {
      * proxy: clients can reach the database only through nginx (the benchmark turns it on to
      * measure the direct path).
      */
-    buildNetwork(options: { forwarding?: boolean } = {}): void {
+    buildNetwork(options: { forwarding?: boolean; site?: { address: string; prefixLength: number } } = {}): void {
         sweepAbandonedNamespaces();
         const a = this.addresses;
-        this.addNamespaces(SINGLE_PROXY_ROLES);
+        this.addNamespaces(options.site ? [...SINGLE_PROXY_ROLES, "site"] : SINGLE_PROXY_ROLES);
         const link = (role: Role, proxySide: string, proxyAddress: string, address: string, routes: string[][]) => {
             run("ip", ["-n", this.ns("prx"), "link", "add", proxySide, "type", "veth", "peer", "name", "eth0", "netns", this.ns(role)]);
             this.exec("prx", "ip", ["addr", "add", proxyAddress, "dev", proxySide]);
@@ -257,6 +258,12 @@ export class Lab {
         // The VPN side: the proxy plays the gateway's role of routing pool addresses into the VNet.
         link("cli", "vcli", `${a.clientGateway}/${a.clientPrefixLength}`, `${a.client}/${a.clientPrefixLength}`, [["default", "via", a.clientGateway]]);
         link("out", "vout", "192.168.77.1/24", `${a.outsider}/24`, [["default", "via", "192.168.77.1"]]);
+        if (options.site) {
+            // A site-to-site network: the gateway routes its prefixes into the VNet as it does the pool's.
+            const site = options.site;
+            const gatewayOnSite = intToIpv4((ipv4ToInt(site.address) & (~0 << (32 - site.prefixLength))) + 1);
+            link("site", "vsite", `${gatewayOnSite}/${site.prefixLength}`, `${site.address}/${site.prefixLength}`, [["default", "via", gatewayOnSite]]);
+        }
         // The VNet: the proxy's NIC address faces the database subnet on one link, as in Azure's flat VNet.
         const dbPrefix = a.databaseSubnet.split("/")[1];
         link("db", "vdb", `${a.proxy}/32`, `${a.databases[0]}/${dbPrefix}`, [["default", "via", a.proxy, "dev", "eth0", "onlink"]]);
@@ -324,7 +331,7 @@ export class Lab {
     }
 
     /** A private CA, a certificate for `serverName` signed by it, and an unrelated second CA. */
-    makeCertificates(serverName: string): Certificates {
+    makeCertificates(serverName: string, alsoNames: readonly string[] = []): Certificates {
         const dir = this.path("certs");
         fs.mkdirSync(dir, { mode: 0o755 });
         const f = (name: string) => path.join(dir, name);
@@ -334,7 +341,7 @@ export class Lab {
         ca("unrelated-ca");
         run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/CN=${serverName}`,
             "-keyout", f("server.key"), "-out", f("server.csr")]);
-        fs.writeFileSync(f("server.ext"), `subjectAltName = DNS:${serverName}\nextendedKeyUsage = serverAuth\n`);
+        fs.writeFileSync(f("server.ext"), `subjectAltName = ${[serverName, ...alsoNames].map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage = serverAuth\n`);
         run("openssl", ["x509", "-req", "-in", f("server.csr"), "-CA", f("securepg-lab-ca.pem"), "-CAkey", f("securepg-lab-ca.key"),
             "-CAcreateserial", "-days", "2", "-extfile", f("server.ext"), "-out", f("server.pem")]);
         for (const name of fs.readdirSync(dir)) {
@@ -504,14 +511,16 @@ export class Lab {
      * Serves `name` → `address` as Azure DNS would, from 168.63.129.16 inside the proxy namespace.
      * Returns a function that moves the name to another address (picked up by dnsmasq without a signal).
      */
-    startDns(name: string, address: string, role: Role = "prx"): { pid: number; point: (address: string) => void } {
+    startDns(name: string, address: string, role: Role = "prx", others: Record<string, string> = {}): { pid: number; point: (address: string, which?: string) => void } {
         const hostsDir = this.path("dns-hosts");
         fs.mkdirSync(hostsDir, { mode: 0o755 });
         const hostsFile = path.join(hostsDir, "azure-private-zone");
-        const point = (to: string) => {
+        const answers: Record<string, string> = { [name]: address, ...others };
+        const point = (to: string, which = name) => {
+            answers[which] = to;
             // Written beside and renamed in, so dnsmasq never reads a half-written file.
             const staging = this.path("dns-hosts.next");
-            fs.writeFileSync(staging, `${to} ${name}\n`, { mode: 0o644 });
+            fs.writeFileSync(staging, Object.entries(answers).map(([n, a]) => `${a} ${n}\n`).join(""), { mode: 0o644 });
             fs.renameSync(staging, hostsFile);
         };
         point(address);
