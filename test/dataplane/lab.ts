@@ -503,6 +503,45 @@ export class Lab {
         return { address, dataDir, socketDir, pid: child.pid! };
     }
 
+    /**
+     * A MariaDB server with TLS in the database subnet at `address`, standing in for an Azure
+     * Database for MySQL Flexible Server: TLS 1.2+, `require_secure_transport`, the lab CA's
+     * certificate, and one user that must use TLS.
+     */
+    async startMariaDb(address: string, certs: Certificates, user: { login: string; password: string }): Promise<{ pid: number; address: string; socket: string }> {
+        const dir = this.path("mariadb");
+        const tls = path.join(dir, "tls");
+        fs.mkdirSync(tls, { recursive: true, mode: 0o755 });
+        for (const [from, to] of [[certs.serverCert, "server.pem"], [certs.serverKey, "server.key"], [certs.caCert, "ca.pem"]]) {
+            fs.copyFileSync(from, path.join(tls, to));
+        }
+        run("chown", ["-R", "mysql:mysql", dir]);
+        fs.chmodSync(path.join(tls, "server.key"), 0o600);
+        run("mariadb-install-db", ["--no-defaults", `--datadir=${dir}/data`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
+        const prefix = this.addresses.databaseSubnet.split("/")[1];
+        this.exec("db", "ip", ["addr", "add", `${address}/${prefix}`, "dev", "eth0"]);
+        const socket = path.join(dir, "mysqld.sock");
+        const pid = this.startIn("db", "mariadb", "mariadbd", [
+            "--no-defaults", `--datadir=${dir}/data`, `--socket=${socket}`, `--pid-file=${dir}/mysqld.pid`, "--user=mysql",
+            `--bind-address=${address}`, "--port=3306", "--skip-name-resolve", `--log-error=${dir}/error.log`, "--innodb-buffer-pool-size=16M",
+            `--ssl-cert=${tls}/server.pem`, `--ssl-key=${tls}/server.key`, `--ssl-ca=${tls}/ca.pem`,
+            "--require-secure-transport=ON", "--tls-version=TLSv1.2,TLSv1.3",
+        ]);
+        const admin = (sql: string) => run("mariadb", ["--no-defaults", `--socket=${socket}`, "-u", "root", "-N", "-e", sql], { check: false });
+        const deadline = Date.now() + 30_000;
+        while (admin("select 1").status !== 0) {
+            if (!isAlive(pid) || Date.now() > deadline) {
+                throw new Error(`MariaDB did not start:\n${this.readIf(path.join(dir, "error.log"))}`);
+            }
+            await sleep(200);
+        }
+        const created = admin(`CREATE USER '${user.login}'@'%' IDENTIFIED BY '${user.password.replace(/'/g, "''")}' REQUIRE SSL; GRANT ALL ON *.* TO '${user.login}'@'%';`);
+        if (created.status !== 0) {
+            throw new Error(`MariaDB user: ${created.stderr}`);
+        }
+        return { pid, address, socket };
+    }
+
     async stopPostgres(server: PostgresServer): Promise<void> {
         await this.stop(server.pid, "SIGINT");
     }

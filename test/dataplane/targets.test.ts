@@ -3,27 +3,31 @@
  * stack with a site-to-site network and a second PostgreSQL target, run in the lab. Each target is
  * reached on its own listen port, with full verification, from a VPN client and from a client on
  * the site's network; an outsider is refused on every port; a target's failover is followed on its
- * port alone. (Issue 13, work in progress: MariaDB and PgBouncer stand-ins to come.)
+ * port alone. MariaDB with TLS stands in for Azure Database for MySQL. (Issue 13, work in
+ * progress: a PgBouncer stand-in to come.)
  */
 import { describe, it } from "node:test";
+import * as fs from "node:fs";
 import * as assert from "node:assert/strict";
 import { intToIpv4, parseCidr, type Ipv4Cidr } from "../../lib/cidr";
 import { psql } from "./clients";
 import { sleep } from "./lab";
 import { renderProxyFromProgram } from "./program";
 import { requireLab, startDataPlane } from "./setup";
+import { requireCommands } from "../harness/tools";
 
 const SITE = { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] };
 const REPORTS = { name: "reports", host: "psql-reports.postgres.database.azure.com", port: 5432, listenPort: 15432 };
+const ORDERS = { name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 };
 
 describe("a second target through the proxy, from the VPN and from a site", () => {
     it("each port reaches its own server with verify-full, for both kinds of client; outsiders are refused; a target's failover is followed", async (t) => {
-        if (!requireLab(t)) {
+        if (!requireLab(t) || !requireCommands(t, ["mariadbd", "mariadb-install-db", "mariadb"])) {
             return;
         }
-        const proxy = await renderProxyFromProgram("Pulumi.dev.yaml", { vpn: { sites: [SITE] }, proxy: { targets: [REPORTS] } });
+        const proxy = await renderProxyFromProgram("Pulumi.dev.yaml", { vpn: { sites: [SITE] }, proxy: { targets: [REPORTS, ORDERS] } });
         const sitePrefix = parseCidr(SITE.addressPrefixes[0]) as Ipv4Cidr;
-        const plane = await startDataPlane(proxy, { site: { address: intToIpv4(sitePrefix.first + 20), prefixLength: sitePrefix.prefixLength }, targetNames: [REPORTS.host] });
+        const plane = await startDataPlane(proxy, { site: { address: intToIpv4(sitePrefix.first + 20), prefixLength: sitePrefix.prefixLength }, targetNames: [REPORTS.host, ORDERS.host] });
         const { lab } = plane;
         try {
             const [primary, second] = lab.addresses.databases;
@@ -59,6 +63,37 @@ describe("a second target through the proxy, from the VPN and from a site", () =
             }
             assert.equal(now, `${primary} true`, "the reports port follows its name within valid=");
             assert.equal(reached("cli", proxy.serverFqdn, proxy.proxyPort), `${primary} true`, "the stack's port is untouched");
+
+            // MySQL (MariaDB standing in for Azure Database for MySQL): the client verifies the name it
+            // connects to, so the name must reach the proxy: the hosts entry the project offers.
+            const mysqlAddress = intToIpv4((parseCidr(lab.addresses.databaseSubnet) as Ipv4Cidr).first + 6);
+            await lab.startMariaDb(mysqlAddress, plane.certs, { login: proxy.adminLogin, password: proxy.adminPassword });
+            plane.dns.point(mysqlAddress, ORDERS.host);
+            for (const role of ["cli", "site", "out"] as const) {
+                fs.appendFileSync(lab.hostsFile(role), `${lab.addresses.proxy} ${ORDERS.host}\n${lab.addresses.proxy} wrong-${ORDERS.host}\n`);
+            }
+            const mysql = (role: "cli" | "site" | "out", host: string, extra: string[] = []) => lab.exec(role, "mariadb", [
+                "--no-defaults", "--protocol=TCP", "-h", host, "-P", String(ORDERS.listenPort), "-u", proxy.adminLogin, `-p${proxy.adminPassword}`,
+                "--ssl", `--ssl-ca=${plane.certs.caCert}`, "--ssl-verify-server-cert", "--connect-timeout=5", "-N", "-e",
+                "select @@bind_address, variable_value from information_schema.session_status where variable_name = 'Ssl_version'", ...extra,
+            ], { check: false });
+            for (const role of ["cli", "site"] as const) {
+                const ok = mysql(role, ORDERS.host);
+                assert.equal(ok.status, 0, `${role} to MySQL: ${ok.stderr}`);
+                assert.match(ok.stdout.trim(), new RegExp(`^${mysqlAddress.replace(/\./g, "\\.")}\tTLSv1\.[23]$`), `${role}: the MySQL server, over TLS`);
+            }
+            const mysqlWrongName = mysql("cli", `wrong-${ORDERS.host}`);
+            assert.notEqual(mysqlWrongName.status, 0, "a name not on the certificate is refused");
+            assert.match(mysqlWrongName.stderr, /Validation of SSL server certificate failed/);
+            const mysqlWrongCa = lab.exec("cli", "mariadb", ["--no-defaults", "--protocol=TCP", "-h", ORDERS.host, "-P", "3306", "-u", proxy.adminLogin, `-p${proxy.adminPassword}`,
+                "--ssl", `--ssl-ca=${plane.certs.otherCaCert}`, "--ssl-verify-server-cert", "--connect-timeout=5", "-e", "select 1"], { check: false });
+            assert.match(mysqlWrongCa.stderr, /TLS\/SSL error: self-signed certificate in certificate chain/, "another CA is refused");
+            const plaintext = lab.exec("cli", "mariadb", ["--no-defaults", "--protocol=TCP", "-h", ORDERS.host, "-P", "3306", "-u", proxy.adminLogin, `-p${proxy.adminPassword}`,
+                "--skip-ssl", "--connect-timeout=5", "-e", "select 1"], { check: false });
+            // The user must use TLS, and the server requires secure transport: either refuses it.
+            assert.match(plaintext.stderr, /Access denied for user|insecure transport are prohibited/, "plaintext is refused by the server");
+            assert.match(mysql("out", ORDERS.host).stderr, /Lost connection to server at 'handshake: reading initial communication packet'/, "nginx refuses an outsider on the MySQL port");
+
             const log = lab.readIf(plane.nginx.accessLog);
             assert.match(log, new RegExp(`^${lab.addresses.client.replace(/\./g, "\\.")}:\\d+ .* proxy=${lab.addresses.proxy.replace(/\./g, "\\.")}:${REPORTS.listenPort}$`, "m"), "sessions are logged per port");
         } finally {
