@@ -542,6 +542,45 @@ export class Lab {
         return { pid, address, socket };
     }
 
+    /**
+     * PgBouncer on `server`'s address and port 6432, standing in for the Flexible Server's built-in
+     * one: TLS toward clients with the server's certificate, TLS toward PostgreSQL, the admin role.
+     */
+    async startPgBouncer(server: PostgresServer, certs: Certificates, user: { login: string; password: string }): Promise<{ pid: number }> {
+        const dir = this.path("pgbouncer");
+        fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "userlist.txt"), `"${user.login}" "${user.password.replace(/"/g, '""')}"\n`, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "pgbouncer.ini"), [
+            "[databases]",
+            `* = host=${server.address} port=5432`,
+            "[pgbouncer]",
+            `listen_addr = ${server.address}`,
+            "listen_port = 6432",
+            `unix_socket_dir = ${dir}`,
+            "auth_type = scram-sha-256",
+            `auth_file = ${dir}/userlist.txt`,
+            "pool_mode = transaction",
+            "client_tls_sslmode = require",
+            `client_tls_cert_file = ${certs.serverCert}`,
+            `client_tls_key_file = ${certs.serverKey}`,
+            "client_tls_protocols = secure",
+            "server_tls_sslmode = require",
+            `logfile = ${dir}/pgbouncer.log`,
+            `pidfile = ${dir}/pgbouncer.pid`,
+            "",
+        ].join("\n"));
+        run("chown", ["-R", "postgres:postgres", dir]);
+        const pid = this.startIn("db", "pgbouncer", "setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", "pgbouncer", path.join(dir, "pgbouncer.ini")]);
+        const deadline = Date.now() + 15_000;
+        while (!this.listening("db", 6432)) {
+            if (!isAlive(pid) || Date.now() > deadline) {
+                throw new Error(`PgBouncer did not start:\n${this.logOf("pgbouncer")}${this.readIf(path.join(dir, "pgbouncer.log"))}`);
+            }
+            await sleep(100);
+        }
+        return { pid };
+    }
+
     async stopPostgres(server: PostgresServer): Promise<void> {
         await this.stop(server.pid, "SIGINT");
     }

@@ -3,8 +3,8 @@
  * stack with a site-to-site network and a second PostgreSQL target, run in the lab. Each target is
  * reached on its own listen port, with full verification, from a VPN client and from a client on
  * the site's network; an outsider is refused on every port; a target's failover is followed on its
- * port alone. MariaDB with TLS stands in for Azure Database for MySQL. (Issue 13, work in
- * progress: a PgBouncer stand-in to come.)
+ * port alone. MariaDB with TLS stands in for Azure Database for MySQL, Debian's PgBouncer for the
+ * server's built-in one.
  */
 import { describe, it } from "node:test";
 import * as fs from "node:fs";
@@ -22,10 +22,14 @@ const ORDERS = { name: "orders-mysql", host: "mysql-orders.mysql.database.azure.
 
 describe("a second target through the proxy, from the VPN and from a site", () => {
     it("each port reaches its own server with verify-full, for both kinds of client; outsiders are refused; a target's failover is followed", async (t) => {
-        if (!requireLab(t) || !requireCommands(t, ["mariadbd", "mariadb-install-db", "mariadb"])) {
+        if (!requireLab(t) || !requireCommands(t, ["mariadbd", "mariadb-install-db", "mariadb", "pgbouncer"])) {
             return;
         }
-        const proxy = await renderProxyFromProgram("Pulumi.dev.yaml", { vpn: { sites: [SITE] }, proxy: { targets: [REPORTS, ORDERS] } });
+        const proxy = await renderProxyFromProgram("Pulumi.dev.yaml", {
+            database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
+            vpn: { sites: [SITE] },
+            proxy: { targets: [REPORTS, ORDERS] },
+        });
         const sitePrefix = parseCidr(SITE.addressPrefixes[0]) as Ipv4Cidr;
         const plane = await startDataPlane(proxy, { site: { address: intToIpv4(sitePrefix.first + 20), prefixLength: sitePrefix.prefixLength }, targetNames: [REPORTS.host, ORDERS.host] });
         const { lab } = plane;
@@ -42,6 +46,17 @@ describe("a second target through the proxy, from the VPN and from a site", () =
                 assert.equal(reached(role, proxy.serverFqdn, proxy.proxyPort), `${primary} true`, `${role}: the stack's server on ${proxy.proxyPort}`);
                 assert.equal(reached(role, REPORTS.host, REPORTS.listenPort), `${second} true`, `${role}: the reports target on ${REPORTS.listenPort}`);
             }
+            // The built-in PgBouncer on 6432, same name and certificate: its backend session comes from
+            // PgBouncer on the server, not from the proxy.
+            await lab.startPgBouncer(plane.primary, plane.certs, { login: proxy.adminLogin, password: proxy.adminPassword });
+            for (const role of ["cli", "site"] as const) {
+                const viaBouncer = psql(lab, role, conninfo(proxy.serverFqdn, 6432), "select host(inet_client_addr())");
+                assert.equal(viaBouncer.status, 0, `${role} through PgBouncer: ${viaBouncer.stderr}`);
+                assert.equal(viaBouncer.stdout.trim(), primary, `${role}: the session came through PgBouncer`);
+            }
+            assert.equal(psql(lab, "cli", conninfo(proxy.serverFqdn, proxy.proxyPort), "select host(inet_client_addr())").stdout.trim(), lab.addresses.proxy, "while 5432 comes straight from the proxy");
+            assert.match(psql(lab, "cli", `${conninfo(proxy.serverFqdn, 6432)} sslrootcert=${plane.certs.otherCaCert}`, "select 1").stderr, /certificate verify failed/);
+
             // Full verification per target: its own name passes, another name on the same port does not.
             const wrongName = psql(lab, "cli", conninfo(proxy.serverFqdn, REPORTS.listenPort).replace(`host=${proxy.serverFqdn}`, "host=psql-other.postgres.database.azure.com"), "select 1");
             assert.notEqual(wrongName.status, 0);
