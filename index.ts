@@ -114,8 +114,8 @@ export = async () => {
 
     /** Per site, what the on-premises network team configures on its device (docs/site-to-site.md). */
     const siteDevices = siteToSite
-        ? pulumi.all([vpn.publicIp, vpn.bgpPeering]).apply(([gatewayAddress, bgpPeering]) => Object.fromEntries(config.vpn.sites.map((site) => [site.name,
-            siteDeviceConfig(site, { gatewayAddress, networks: [config.network.addressSpace.text], dpdTimeoutSeconds: DPD_TIMEOUT_SECONDS, bgpPeering })])))
+        ? pulumi.all([vpn.siteAddresses, vpn.bgpPeering]).apply(([gatewayAddresses, bgpPeering]) => Object.fromEntries(config.vpn.sites.map((site) => [site.name,
+            siteDeviceConfig(site, { gatewayAddresses, networks: [config.network.addressSpace.text], dpdTimeoutSeconds: DPD_TIMEOUT_SECONDS, bgpPeering })])))
         : undefined;
     const siteSharedKeys = siteToSite
         ? pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(siteToSite.connections).map(([site, c]) => [site, c.sharedKey]))))

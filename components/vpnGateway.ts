@@ -46,6 +46,8 @@ export interface VpnGatewayArgs {
  */
 export class VpnGateway extends pulumi.ComponentResource {
     public readonly publicIp: pulumi.Output<string>;
+    /** The addresses a site-to-site device builds tunnels to: one, or two when active-active. */
+    public readonly siteAddresses: pulumi.Output<string[]>;
     /** The gateway's Azure resource id (alerts scope). */
     public readonly gatewayId: pulumi.Output<string>;
     /** PEM of every root CA Azure trusts, by name. */
@@ -102,13 +104,19 @@ export class VpnGateway extends pulumi.ComponentResource {
         // Basic public IPs are refused on VPN gateways. AZ SKUs need a zone-redundant Standard IP
         // where the region has zones; where it has none, Azure deploys them regionally and refuses
         // zones on the IP (LocationNotSupportAvailabilityZones).
-        const publicIp = new network.PublicIPAddress("vpn-public-ip", {
-            publicIpAddressName: names.vpnPublicIp, resourceGroupName, location, tags,
+        const gatewayIp = (logicalName: string, publicIpAddressName: string) => new network.PublicIPAddress(logicalName, {
+            publicIpAddressName, resourceGroupName, location, tags,
             sku: { name: "Standard", tier: "Regional" },
             publicIPAllocationMethod: "Static",
             publicIPAddressVersion: "IPv4",
             ...(args.publicIpZones ? { zones: args.publicIpZones } : {}),
         }, named);
+        const publicIp = gatewayIp("vpn-public-ip", names.vpnPublicIp);
+        // Active-active: each instance has an address of its own, and Point-to-Site a third
+        // (Learn, "About active-active gateways"; the third is billed).
+        const activeActiveIps = vpn.activeActive
+            ? [gatewayIp("vpn-public-ip-2", names.vpnPublicIp2), gatewayIp("vpn-public-ip-p2s", names.vpnPublicIpP2s)]
+            : [];
 
         const entra = vpn.authentication === "certificate"
             ? undefined
@@ -119,15 +127,15 @@ export class VpnGateway extends pulumi.ComponentResource {
             vpnType: "RouteBased",
             sku: { name: vpn.sku, tier: vpn.sku },
             vpnGatewayGeneration: generationForNewGateway(vpn.sku),
-            activeActive: false,
+            activeActive: vpn.activeActive,
             // BGP for the sites that speak it; Azure's ASN stays its default, 65515.
             enableBgp: args.bgp,
-            ipConfigurations: [{
-                name: "default",
+            ipConfigurations: [publicIp, ...activeActiveIps].map((ip, i) => ({
+                name: ["default", "active-active", "point-to-site"][i],
                 privateIPAllocationMethod: "Dynamic",
                 subnet: { id: args.gatewaySubnetId },
-                publicIPAddress: { id: publicIp.id },
-            }],
+                publicIPAddress: { id: ip.id },
+            })),
             vpnClientConfiguration: {
                 vpnClientAddressPool: { addressPrefixes: [vpn.clientAddressPool.text] },
                 ...p2sAuthTypes(vpn.authentication),
@@ -158,6 +166,9 @@ export class VpnGateway extends pulumi.ComponentResource {
 
         // A Static IP has its address from creation on; exported once the gateway exists.
         this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
+        // What a site's device connects to: one tunnel per instance (the P2S address is not one).
+        this.siteAddresses = pulumi.all([publicIp.ipAddress, ...activeActiveIps.slice(0, 1).map((ip) => ip.ipAddress), gateway.id])
+            .apply((values) => values.slice(0, -1) as string[]);
         this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
             .apply((entries) => Object.fromEntries(entries));
         this.activeRootCertificatePem = signer.cert.certPem;
@@ -169,6 +180,7 @@ export class VpnGateway extends pulumi.ComponentResource {
         )).apply((entries) => Object.fromEntries(entries)));
         this.registerOutputs({
             publicIp: this.publicIp,
+            siteAddresses: this.siteAddresses,
             gatewayId: this.gatewayId,
             rootCertificatePems: this.rootCertificatePems,
             activeRootCertificatePem: this.activeRootCertificatePem,

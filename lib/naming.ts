@@ -23,6 +23,9 @@ export interface ResourceNames {
     readonly privateDnsZoneLink: string;
     readonly vpnGateway: string;
     readonly vpnPublicIp: string;
+    /** Active-active: the second instance's address, and the one Point-to-Site then needs. */
+    readonly vpnPublicIp2: string;
+    readonly vpnPublicIpP2s: string;
     /** The proxies' internal load balancer. */
     readonly loadBalancer: string;
     /** Regions without zones: the proxies' availability set. */
@@ -121,6 +124,8 @@ export function resourceNames(project: string, stack: string): ResourceNames {
         privateDnsZoneLink: fitName(`vnetlink-${base}`, L.virtualNetworkLink),
         vpnGateway: fitName(`vgw-${base}`, L.virtualNetworkGateway),
         vpnPublicIp: fitName(`pip-${base}-vgw`, L.publicIp),
+        vpnPublicIp2: fitName(`pip-${base}-vgw2`, L.publicIp),
+        vpnPublicIpP2s: fitName(`pip-${base}-vgw-p2s`, L.publicIp),
         loadBalancer: fitName(`lbi-${base}-proxy`, L.loadBalancer),
         availabilitySet: fitName(`avail-${base}-proxy`, L.availabilitySet),
         serverPrefix: fitName(`psql-${base}`, L.flexibleServer - SERVER_SUFFIX_LENGTH - 1),

@@ -157,8 +157,8 @@ export function strongSwanProposals(policy: IpsecPolicy): { ike: string; esp: st
 
 /** Everything an on-premises network team needs to configure its device for one site (no secret). */
 export interface SiteDeviceConfig {
-    /** Where the device connects: the Azure VPN gateway's public address. */
-    readonly azureGatewayAddress: string;
+    /** Where the device connects: the gateway's address, or both instances' when active-active (a tunnel to each). */
+    readonly azureGatewayAddresses: readonly string[];
     /** What the device routes through the tunnel: the VNet's address space. */
     readonly azureNetworks: readonly string[];
     /** The site's networks as Azure routes them (and the proxy admits them). */
@@ -174,9 +174,9 @@ export interface SiteDeviceConfig {
 }
 
 export function siteDeviceConfig(site: { addressPrefixes: ReadonlyArray<{ text: string }>; ipsecPolicy: IpsecPolicy; bgp: { asn: number; peeringAddress: string } | undefined },
-    azure: { gatewayAddress: string; networks: readonly string[]; dpdTimeoutSeconds: number; bgpPeering: { asn: number; address: string } | undefined }): SiteDeviceConfig {
+    azure: { gatewayAddresses: readonly string[]; networks: readonly string[]; dpdTimeoutSeconds: number; bgpPeering: { asn: number; address: string } | undefined }): SiteDeviceConfig {
     return {
-        azureGatewayAddress: azure.gatewayAddress,
+        azureGatewayAddresses: azure.gatewayAddresses,
         azureNetworks: azure.networks,
         siteNetworks: site.addressPrefixes.map((block) => block.text),
         ikeVersion: "IKEv2",

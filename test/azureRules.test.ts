@@ -371,7 +371,7 @@ describe("each rule catches a broken copy of a real deployment", () => {
             ukwest: { ...dev.config, "azure-native:location": "ukwest" },
             reach: withSections(dev.config, {
                 database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
-                vpn: { sites: [
+                vpn: { activeActive: true, sites: [
                     { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] },
                     { name: "branch", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], bgp: { asn: 65010, peeringAddress: "169.254.21.1" } },
                 ] },

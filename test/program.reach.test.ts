@@ -62,6 +62,25 @@ describe("site-to-site", () => {
         assert.ok(!run.secretExports.has("siteDevices") && !JSON.stringify(devices).includes(GIVEN_KEY), "the device settings hold no key");
     });
 
+    it("active-active: two instance addresses for the sites' tunnels, and a third for Point-to-Site", async () => {
+        const run = await runProgram({ stack: "dev", config: withSections(reach, { vpn: { activeActive: true, sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] } }) });
+        assert.equal(run.error, undefined, run.error?.message);
+        const gateway = one(run, "azure-native:network:VirtualNetworkGateway");
+        assert.equal(gateway.inputs.activeActive, true);
+        assert.deepEqual(gateway.inputs.ipConfigurations.map((c: { name: string }) => c.name), ["default", "active-active", "point-to-site"]);
+        const ips = ofType(run, "azure-native:network:PublicIPAddress").filter((p) => p.name.startsWith("vpn-public-ip"));
+        assert.deepEqual(ips.map((p) => p.inputs.publicIpAddressName), ["pip-securepg-dev-vgw", "pip-securepg-dev-vgw2", "pip-securepg-dev-vgw-p2s"]);
+        for (const ip of ips) {
+            assert.deepEqual([ip.inputs.sku, ip.inputs.publicIPAllocationMethod, ip.inputs.zones], [{ name: "Standard", tier: "Regional" }, "Static", ["1", "2", "3"]]);
+        }
+        const devices = run.outputs.siteDevices as Record<string, { azureGatewayAddresses: string[] }>;
+        assert.equal(devices.hq.azureGatewayAddresses.length, 2, "a tunnel to each instance, not to the P2S address");
+        assert.ok(run.warnings.some((w) => w.includes("vpn.activeActive with Point-to-Site needs a third public IP")));
+        const single = await runProgram({ stack: "dev", config: reach });
+        assert.deepEqual(one(single, "azure-native:network:VirtualNetworkGateway").inputs.ipConfigurations.map((c: { name: string }) => c.name), ["default"], "one address otherwise");
+        assert.equal((single.outputs.siteDevices as Record<string, { azureGatewayAddresses: string[] }>).hq.azureGatewayAddresses.length, 1);
+    });
+
     it("creates nothing for a stack without sites, and leaves BGP off", async () => {
         const run = await runProgram({ stack: "dev", config: dev.config });
         assert.equal(ofType(run, "azure-native:network:LocalNetworkGateway").length + ofType(run, "azure-native:network:VirtualNetworkGatewayConnection").length, 0);

@@ -119,7 +119,7 @@ function sitesDevFile(): StackFile {
     const dev = fileOf("dev");
     return {
         ...dev,
-        config: withSections(dev.config, { vpn: { sites: [
+        config: withSections(dev.config, { vpn: { activeActive: true, sites: [
             { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] },
             { name: "branch", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], ipsecPolicy: { dhGroup: "ECP384", pfsGroup: "ECP384", ikeIntegrity: "SHA384" } },
         ], siteKeys: { hq: "Zq8pX4vL2mN7rT1wY6sB3dF9hJ5kC0gA" } } }),
