@@ -189,3 +189,44 @@ export function siteDeviceConfig(site: { addressPrefixes: ReadonlyArray<{ text: 
             : undefined,
     };
 }
+
+/**
+ * A swanctl.conf for a strongSwan device at the site: route-based (an XFRM interface per tunnel,
+ * `if_id`), IKEv2 with the site's policy in strongSwan's names, one connection per Azure instance
+ * address, rekeying before Azure's lifetimes (IKE SA 28,800 s, fixed; child SA the policy's).
+ */
+export function swanctlConf(site: string, device: SiteDeviceConfig, deviceAddress: string): string {
+    const childRekeySeconds = Math.max(60, Math.floor(device.policy.saLifeTimeSeconds * 0.8));
+    const connections = device.azureGatewayAddresses.map((azure, i) => `    azure-${site}-${i + 1} {
+        version = 2
+        remote_addrs = ${azure}
+        local {
+            auth = psk
+            id = ${deviceAddress}
+        }
+        remote {
+            auth = psk
+            id = ${azure}
+        }
+        proposals = ${device.strongSwan.ike}
+        rekey_time = 7h
+        dpd_delay = 30s
+        if_id_in = ${42 + i}
+        if_id_out = ${42 + i}
+        children {
+            azure-${site}-${i + 1} {
+                local_ts = 0.0.0.0/0
+                remote_ts = 0.0.0.0/0
+                esp_proposals = ${device.strongSwan.esp}
+                rekey_time = ${childRekeySeconds}s
+                start_action = start
+                dpd_action = restart
+            }
+        }
+    }`);
+    const secrets = device.azureGatewayAddresses.map((azure, i) => `    ike-azure-${site}-${i + 1} {
+        id = ${azure}
+        secret = "<siteSharedKeys.${site}>"
+    }`);
+    return `connections {\n${connections.join("\n")}\n}\nsecrets {\n${secrets.join("\n")}\n}\n`;
+}
