@@ -63,8 +63,8 @@ export function ipsecPolicyProblems(policy: IpsecPolicy): string[] {
             problems.push(`${field} ${value} is weak; use one of ${allowed.filter((v) => !WEAK_ALGORITHMS.has(v)).join(", ")}`);
         }
     }
-    const gcm = /^GCMAES/;
-    if (gcm.test(policy.ipsecEncryption) !== gcm.test(policy.ipsecIntegrity) || (gcm.test(policy.ipsecEncryption) && policy.ipsecEncryption !== policy.ipsecIntegrity)) {
+    const gcm = (value: string) => value.startsWith("GCMAES");
+    if (gcm(policy.ipsecEncryption) !== gcm(policy.ipsecIntegrity) || (gcm(policy.ipsecEncryption) && policy.ipsecEncryption !== policy.ipsecIntegrity)) {
         problems.push(`ipsecIntegrity ${policy.ipsecIntegrity} does not go with ipsecEncryption ${policy.ipsecEncryption}: GCMAES encryption takes the same GCMAES as integrity, and only GCMAES integrity goes with it`);
     }
     if (!Number.isInteger(policy.saLifeTimeSeconds) || policy.saLifeTimeSeconds < MIN_SA_LIFETIME_SECONDS) {
@@ -147,8 +147,8 @@ export function strongSwanProposals(policy: IpsecPolicy): { ike: string; esp: st
         return mapped;
     };
     // With an AEAD cipher IKE names its PRF; ESP's integrity is the cipher itself.
-    const ikeIntegrity = /^GCMAES/.test(policy.ikeEncryption) ? `prf${name(policy.ikeIntegrity)}` : name(policy.ikeIntegrity);
-    const espIntegrity = /^GCMAES/.test(policy.ipsecEncryption) ? [] : [name(policy.ipsecIntegrity)];
+    const ikeIntegrity = policy.ikeEncryption.startsWith("GCMAES") ? `prf${name(policy.ikeIntegrity)}` : name(policy.ikeIntegrity);
+    const espIntegrity = policy.ipsecEncryption.startsWith("GCMAES") ? [] : [name(policy.ipsecIntegrity)];
     return {
         ike: [name(policy.ikeEncryption), ikeIntegrity, name(policy.dhGroup)].join("-"),
         esp: [name(policy.ipsecEncryption), ...espIntegrity, name(policy.pfsGroup)].join("-"),

@@ -76,6 +76,8 @@ describe("siteKeyProblem", () => {
             assert.equal(siteKeyProblem(bad), "may hold only printable ASCII characters other than space, - and ~", JSON.stringify(bad));
         }
         assert.match(siteKeyProblem("a".repeat(31)) ?? "", /shorter than 32/);
+        assert.match(siteKeyProblem("a") ?? "", /shorter than 32/, "one character is Azure's minimum, not securepg's");
+        assert.equal(siteKeyProblem(` ${"a".repeat(32)}`), "may hold only printable ASCII characters other than space, - and ~", "a leading space");
     });
 });
 
@@ -86,5 +88,16 @@ describe("strongSwanProposals", () => {
             { ike: "aes256gcm16-prfsha384-ecp384", esp: "aes256-sha256-ecp384" });
         assert.deepEqual(strongSwanProposals(policy({ dhGroup: "DHGroup24", pfsGroup: "PFS24" })), { ike: "aes256-sha256-modp2048s256", esp: "aes256gcm16-modp2048s256" });
         assert.throws(() => strongSwanProposals(policy({ dhGroup: "DHGroup2" })), /DHGroup2 has no strongSwan name/);
+        // Every strong value by its strongSwan name (strongSwan's IKEv2 cipher suites list).
+        const names: Array<[Partial<IpsecPolicy>, string, string]> = [
+            [{ ikeEncryption: "AES128", ipsecEncryption: "AES128", ipsecIntegrity: "SHA256" }, "aes128-sha256-modp2048", "aes128-sha256-modp2048"],
+            [{ ikeEncryption: "AES192", ipsecEncryption: "AES192", ipsecIntegrity: "SHA256" }, "aes192-sha256-modp2048", "aes192-sha256-modp2048"],
+            [{ ikeEncryption: "GCMAES128", ipsecEncryption: "GCMAES128", ipsecIntegrity: "GCMAES128" }, "aes128gcm16-prfsha256-modp2048", "aes128gcm16-modp2048"],
+            [{ ipsecEncryption: "GCMAES192", ipsecIntegrity: "GCMAES192", dhGroup: "DHGroup2048", pfsGroup: "ECP256" }, "aes256-sha256-modp2048", "aes192gcm16-ecp256"],
+            [{ dhGroup: "ECP256" }, "aes256-sha256-ecp256", "aes256gcm16-modp2048"],
+        ];
+        for (const [changes, ike, esp] of names) {
+            assert.deepEqual(strongSwanProposals(policy(changes)), { ike, esp }, JSON.stringify(changes));
+        }
     });
 });
