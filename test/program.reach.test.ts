@@ -1,6 +1,6 @@
 /**
- * Issue 13 under mocks: the real program with site-to-site networks, the built-in PgBouncer and
- * more targets. (Work in progress: the proxy tier so far; gateways and connections to come.)
+ * The real program under mocks with site-to-site networks (and active-active), the built-in
+ * PgBouncer and more targets: what it asks Azure for, what stays secret, what it exports.
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";

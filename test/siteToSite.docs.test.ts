@@ -25,6 +25,7 @@ describe("docs/site-to-site.md", () => {
         assert.deepEqual([...conf.matchAll(/remote_addrs = (\S+)/g)].map((m) => m[1]), ["20.50.10.5", "20.50.10.6"], "a tunnel per active-active instance");
         assert.deepEqual([...conf.matchAll(/if_id_in = (\d+)/g)].map((m) => m[1]), ["42", "43"]);
         assert.deepEqual([...conf.matchAll(/if_id_out = (\d+)/g)].map((m) => m[1]), ["42", "43"]);
+        assert.ok(conf.includes("        }\n    }\n    azure-hq-2 {\n"), "each connection on its own lines");
         assert.match(conf, /secrets \{\n {4}ike-azure-hq-1 \{\n {8}id = 20\.50\.10\.5\n {8}secret = "<siteSharedKeys\.hq>"\n {4}\}\n {4}ike-azure-hq-2 \{\n {8}id = 20\.50\.10\.6\n/);
         assert.match(conf, /rekey_time = 21600s/, "80% of 27,000 s");
         assert.match(swanctlConf("hq", { ...device, policy: { ...DEFAULT_IPSEC_POLICY, saLifeTimeSeconds: 300 } }, "x"), /rekey_time = 240s/);
