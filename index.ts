@@ -10,12 +10,15 @@ import { AuditTrail } from "./components/audit";
 import { PostgresServer } from "./components/database";
 import { Network } from "./components/network";
 import { ProxyTier } from "./components/proxyTier";
+import { SiteToSite, DPD_TIMEOUT_SECONDS } from "./components/siteToSite";
 import { VpnGateway } from "./components/vpnGateway";
+import { siteDeviceConfig } from "./lib/siteToSite";
 import { libpqConnectionString } from "./lib/connection";
 import { entraPsqlCommand } from "./lib/entra";
 import { NGINX_DEFAULTS } from "./lib/nginx";
 import { resourceNames } from "./lib/naming";
 import { databaseIdentity } from "./lib/replacement";
+import { PGBOUNCER_PORT, proxyListenPorts, sitePrefixes, targetConnectionString } from "./lib/proxyTargets";
 import { StackConfigError } from "./stacks";
 import { plannedStorageSize } from "./lib/lifecycle";
 import { DEPLOYMENT_OUTPUTS, readExistingWorkspace, readLiveStorageSizeGB, readPreviousDeployment } from "./stacks/deployed";
@@ -54,7 +57,7 @@ export = async () => {
 
     const network = new Network("network", {
         location: config.location, names, network: config.network, access: config.database.access,
-        vpnClientPool: config.vpn.clientAddressPool.text, proxyPort: config.proxy.port, protect: config.protect, tags,
+        vpnClientPool: config.vpn.clientAddressPool.text, proxyListenPorts: proxyListenPorts(config), sitePrefixes: sitePrefixes(config), protect: config.protect, tags,
     });
 
     const audit = monitoring.diagnostics ? new AuditTrail("audit", {
@@ -80,7 +83,13 @@ export = async () => {
         vpn: config.vpn, publicIpZones: config.zones.gatewayPublicIpZones, subjectPrefix: `${config.project}-${config.stack}`, tags,
         entraTenantId: tenantId,
         workspaceId: audit?.workspaceId,
+        bgp: config.vpn.sites.some((site) => site.bgp !== undefined),
     });
+
+    const siteToSite = config.vpn.sites.length > 0 ? new SiteToSite("site-to-site", {
+        project: config.project, stack: config.stack, resourceGroupName: network.resourceGroupName, location: config.location,
+        gatewayId: vpn.gatewayId, sites: config.vpn.sites, siteKeys: config.vpn.siteKeys, tags,
+    }) : undefined;
 
     const proxy = new ProxyTier("proxy", {
         location: config.location, resourceGroupName: network.resourceGroupName, names, subnetId: network.proxySubnetId,
@@ -103,6 +112,15 @@ export = async () => {
         ? endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, user: entraAdmin.principalName, proxyAddress, serverFqdn }))
         : undefined;
 
+    /** Per site, what the on-premises network team configures on its device (docs/site-to-site.md). */
+    const siteDevices = siteToSite
+        ? pulumi.all([vpn.siteAddresses, vpn.bgpPeering]).apply(([gatewayAddresses, bgpPeering]) => Object.fromEntries(config.vpn.sites.map((site) => [site.name,
+            siteDeviceConfig(site, { gatewayAddresses, networks: [config.network.addressSpace.text], dpdTimeoutSeconds: DPD_TIMEOUT_SECONDS, bgpPeering })])))
+        : undefined;
+    const siteSharedKeys = siteToSite
+        ? pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(siteToSite.connections).map(([site, c]) => [site, c.sharedKey]))))
+        : undefined;
+
     return {
         accessMode: config.database.access,
         resourceGroupName: network.resourceGroupName,
@@ -121,6 +139,8 @@ export = async () => {
         vpnGatewayPublicIp: vpn.publicIp,
         /** For `az network vnet-gateway vpn-client generate --ids <id>` (`npm run connect` runs it). */
         vpnGatewayId: vpn.gatewayId,
+        siteDevices,
+        siteSharedKeys,
         vpnAuthentication: config.vpn.authentication,
         vpnRootCertificatePem: vpn.activeRootCertificatePem,
         vpnRootCertificates: vpn.rootCertificatePems,
@@ -135,6 +155,15 @@ export = async () => {
             ? endpoints.apply(([proxyAddress, serverFqdn]) => libpqConnectionString({ ...connection, proxyAddress, serverFqdn }))
             : undefined,
         passwordAuthentication: databaseAuth.passwordAuth,
+        /** The server's built-in PgBouncer through the proxy (port 6432); with the password, so secret. */
+        pgbouncerConnectionString: config.database.pgbouncer === true && databaseAuth.passwordAuth
+            ? pulumi.secret(pulumi.all([endpoints, database.adminPassword]).apply(([[proxyAddress, serverFqdn], password]) =>
+                libpqConnectionString({ ...connection, port: PGBOUNCER_PORT, proxyAddress, serverFqdn, password })))
+            : undefined,
+        /** Each of `proxy.targets` through the proxy, with full verification and no credentials. */
+        targetConnectionStrings: config.proxy.targets.length > 0
+            ? proxy.frontendAddress.apply((address) => Object.fromEntries(config.proxy.targets.map((t) => [t.name, targetConnectionString(t, address)])))
+            : undefined,
         entraAdmin: database.entraAdminName,
         /** As the Entra administrator group; the password is a member's token (PGPASSWORD). */
         entraConnectionString,

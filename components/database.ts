@@ -10,13 +10,16 @@ import { SERVER_SUFFIX_LENGTH, type ResourceNames } from "../lib/naming";
 import type { DatabaseConfig } from "../stacks/types";
 
 /** Server parameters that enforce TLS; applied one after another (see `serverParameters`). */
-export function serverParameters(db: Pick<DatabaseConfig, "tlsMinVersion">): Array<{ name: string; value: string }> {
+export function serverParameters(db: Pick<DatabaseConfig, "tlsMinVersion" | "pgbouncer">): Array<{ name: string; value: string }> {
     return [
         { name: "require_secure_transport", value: "on" },
         { name: "ssl_min_protocol_version", value: db.tlsMinVersion },
         // Audit trail of who connected from where (the proxy's address for on-premises clients).
         { name: "log_connections", value: "on" },
         { name: "log_disconnections", value: "on" },
+        // Dynamic (no restart). Managed only when set: a parameter that leaves the list is
+        // dropped from the state (retainOnDelete), not reset, so turning it off takes `false`.
+        ...(db.pgbouncer === undefined ? [] : [{ name: "pgbouncer.enabled", value: String(db.pgbouncer) }]),
     ];
 }
 

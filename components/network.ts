@@ -17,8 +17,10 @@ export interface NetworkArgs {
     /** `vnet` creates the delegated database subnet and the private DNS zone; `public` does not. */
     readonly access: "vnet" | "public";
     readonly vpnClientPool: string;
-    /** Port the proxy listens on, admitted from VPN clients by the proxy subnet's NSG. */
-    readonly proxyPort: number;
+    /** Ports the proxy listens on, admitted by the proxy subnet's NSG. */
+    readonly proxyListenPorts: readonly number[];
+    /** The site-to-site networks, admitted by the proxy subnet's NSG as the VPN pool is. */
+    readonly sitePrefixes: readonly string[];
     /** Protect the resource group from `pulumi destroy`. */
     readonly protect: boolean;
     readonly tags: Record<string, string>;
@@ -79,7 +81,7 @@ export class Network extends pulumi.ComponentResource {
         }, child);
 
         const proxyNsg = this.nsg("proxy-nsg", names.proxyNsg, resourceGroupName, location, tags,
-            proxySubnetRules({ vpnClientPool: args.vpnClientPool, proxySubnet: args.network.proxySubnet.text, proxyPort: args.proxyPort }));
+            proxySubnetRules({ vpnClientPool: args.vpnClientPool, proxySubnet: args.network.proxySubnet.text, listenPorts: args.proxyListenPorts, sitePrefixes: args.sitePrefixes }));
 
         // Azure runs one operation at a time on a VNet's subnets; creating them in parallel fails
         // with AnotherOperationInProgress, so each subnet waits for the previous one.

@@ -7,6 +7,7 @@ import {
     AVAILABILITY_ZONES, LOAD_BALANCER_IDLE_TIMEOUT_MINUTES, PROXY_PROBE, loadBalancerChildId, loadBalancerParts, planProxyTier, proxyGeneration,
 } from "../lib/proxyTier";
 import { proxyUserData } from "../lib/proxyUserData";
+import { proxyListenPorts } from "../lib/proxyTargets";
 import type { StackConfig } from "../stacks/types";
 import { ProxyVm, UBUNTU_IMAGE } from "./proxyVm";
 
@@ -17,7 +18,7 @@ export interface ProxyTierArgs {
     /** The proxy subnet: the load balancer's frontend and every proxy's NIC live in it. */
     readonly subnetId: pulumi.Input<string>;
     /** Project, stack, zones, and the settings nginx and the tier are made from. */
-    readonly config: Pick<StackConfig, "project" | "stack" | "zones" | "network" | "vpn" | "proxy">;
+    readonly config: Pick<StackConfig, "project" | "stack" | "zones" | "network" | "vpn" | "proxy" | "database">;
     /** The database server's FQDN that nginx forwards to. */
     readonly serverFqdn: pulumi.Input<string>;
     /** Each proxy ships its logs with the Azure Monitor Agent under this rule (unset: no agent). */
@@ -90,11 +91,13 @@ export class ProxyTier extends pulumi.ComponentResource {
                 numberOfProbes: PROXY_PROBE.threshold,
                 probeThreshold: PROXY_PROBE.threshold,
             }],
-            loadBalancingRules: [{
-                name: parts.rule,
+            // A rule per listen port (the stack's server, PgBouncer, proxy.targets), all on the one
+            // probe: one nginx serves every port, and the drain takes a proxy out by that probe.
+            loadBalancingRules: proxyListenPorts(config).map((port) => ({
+                name: loadBalancerParts(port).rule,
                 protocol: "Tcp",
-                frontendPort: proxy.port,
-                backendPort: proxy.port,
+                frontendPort: port,
+                backendPort: port,
                 frontendIPConfiguration: { id: ownId("frontendIPConfigurations", parts.frontend) },
                 backendAddressPool: { id: ownId("backendAddressPools", parts.backendPool) },
                 probe: { id: ownId("probes", parts.probe) },
@@ -102,7 +105,7 @@ export class ProxyTier extends pulumi.ComponentResource {
                 enableTcpReset: true,
                 enableFloatingIP: false,
                 loadDistribution: "Default",
-            }],
+            })),
         }, fixedName);
         this.loadBalancerId = loadBalancer.id;
         const backendPoolId = pulumi.interpolate`${loadBalancer.id}/backendAddressPools/${parts.backendPool}`;

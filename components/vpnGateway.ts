@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as tls from "@pulumi/tls";
+import { AZURE_GATEWAY_ASN } from "../lib/siteToSite";
 import { auditDiagnostics, GATEWAY_LOG_CATEGORIES } from "../lib/audit";
 import { pemToAzureCertData } from "../lib/certs";
 import { entraP2sSettings, p2sAuthTypes } from "../lib/entra";
@@ -33,6 +34,8 @@ export interface VpnGatewayArgs {
     readonly tags: Record<string, string>;
     /** The Entra tenant clients sign in with (securepg:entraTenantId, or the deploying identity's); read only when Entra is on. */
     readonly entraTenantId?: pulumi.Input<string>;
+    /** BGP on the gateway, for site-to-site sites that speak it. */
+    readonly bgp: boolean;
     /** Sends the gateway's P2S, tunnel, route, IKE and gateway logs and its metrics to this Log Analytics workspace. */
     readonly workspaceId?: pulumi.Input<string>;
 }
@@ -43,6 +46,8 @@ export interface VpnGatewayArgs {
  */
 export class VpnGateway extends pulumi.ComponentResource {
     public readonly publicIp: pulumi.Output<string>;
+    /** The addresses a site-to-site device builds tunnels to: one, or two when active-active. */
+    public readonly siteAddresses: pulumi.Output<string[]>;
     /** The gateway's Azure resource id (alerts scope). */
     public readonly gatewayId: pulumi.Output<string>;
     /** PEM of every root CA Azure trusts, by name. */
@@ -53,6 +58,8 @@ export class VpnGateway extends pulumi.ComponentResource {
     public readonly clientCredentials: pulumi.Output<Record<string, VpnClientCredentials>>;
     /** The SKU and the generation Azure reports (it migrates gateways to Generation2 itself). */
     public readonly deployed: pulumi.Output<{ sku: string; generation: string }>;
+    /** The gateway's BGP peer address and ASN, for on-premises devices (with BGP on). */
+    public readonly bgpPeering: pulumi.Output<{ asn: number; address: string } | undefined>;
 
     constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("securepg:vpn:VpnGateway", name, {}, opts);
@@ -97,13 +104,19 @@ export class VpnGateway extends pulumi.ComponentResource {
         // Basic public IPs are refused on VPN gateways. AZ SKUs need a zone-redundant Standard IP
         // where the region has zones; where it has none, Azure deploys them regionally and refuses
         // zones on the IP (LocationNotSupportAvailabilityZones).
-        const publicIp = new network.PublicIPAddress("vpn-public-ip", {
-            publicIpAddressName: names.vpnPublicIp, resourceGroupName, location, tags,
+        const gatewayIp = (logicalName: string, publicIpAddressName: string) => new network.PublicIPAddress(logicalName, {
+            publicIpAddressName, resourceGroupName, location, tags,
             sku: { name: "Standard", tier: "Regional" },
             publicIPAllocationMethod: "Static",
             publicIPAddressVersion: "IPv4",
             ...(args.publicIpZones ? { zones: args.publicIpZones } : {}),
         }, named);
+        const publicIp = gatewayIp("vpn-public-ip", names.vpnPublicIp);
+        // Active-active: each instance has an address of its own, and Point-to-Site a third
+        // (Learn, "About active-active gateways"; the third is billed).
+        const activeActiveIps = vpn.activeActive
+            ? [gatewayIp("vpn-public-ip-2", names.vpnPublicIp2), gatewayIp("vpn-public-ip-p2s", names.vpnPublicIpP2s)]
+            : [];
 
         const entra = vpn.authentication === "certificate"
             ? undefined
@@ -114,14 +127,15 @@ export class VpnGateway extends pulumi.ComponentResource {
             vpnType: "RouteBased",
             sku: { name: vpn.sku, tier: vpn.sku },
             vpnGatewayGeneration: generationForNewGateway(vpn.sku),
-            activeActive: false,
-            enableBgp: false,
-            ipConfigurations: [{
-                name: "default",
+            activeActive: vpn.activeActive,
+            // BGP for the sites that speak it; Azure's ASN stays its default, 65515.
+            enableBgp: args.bgp,
+            ipConfigurations: [publicIp, ...activeActiveIps].map((ip, i) => ({
+                name: ["default", "active-active", "point-to-site"][i],
                 privateIPAllocationMethod: "Dynamic",
                 subnet: { id: args.gatewaySubnetId },
-                publicIPAddress: { id: publicIp.id },
-            }],
+                publicIPAddress: { id: ip.id },
+            })),
             vpnClientConfiguration: {
                 vpnClientAddressPool: { addressPrefixes: [vpn.clientAddressPool.text] },
                 ...p2sAuthTypes(vpn.authentication),
@@ -148,9 +162,13 @@ export class VpnGateway extends pulumi.ComponentResource {
             }, { ...named });
         }
         this.gatewayId = gateway.id;
+        this.bgpPeering = gateway.bgpSettings.apply((b) => (args.bgp && b?.bgpPeeringAddress ? { asn: b.asn ?? AZURE_GATEWAY_ASN, address: b.bgpPeeringAddress } : undefined));
 
         // A Static IP has its address from creation on; exported once the gateway exists.
         this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
+        // What a site's device connects to: one tunnel per instance (the P2S address is not one).
+        this.siteAddresses = pulumi.all([publicIp.ipAddress, ...activeActiveIps.slice(0, 1).map((ip) => ip.ipAddress), gateway.id])
+            .apply((values) => values.slice(0, -1) as string[]);
         this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
             .apply((entries) => Object.fromEntries(entries));
         this.activeRootCertificatePem = signer.cert.certPem;
@@ -162,11 +180,13 @@ export class VpnGateway extends pulumi.ComponentResource {
         )).apply((entries) => Object.fromEntries(entries)));
         this.registerOutputs({
             publicIp: this.publicIp,
+            siteAddresses: this.siteAddresses,
             gatewayId: this.gatewayId,
             rootCertificatePems: this.rootCertificatePems,
             activeRootCertificatePem: this.activeRootCertificatePem,
             clientCredentials: this.clientCredentials,
             deployed: this.deployed,
+            bgpPeering: this.bgpPeering,
         });
     }
 }

@@ -7,10 +7,12 @@
  * that decide how a replacement is carried out). A value that is not known yet (during preview) is
  * never a violation: rules only judge strings, numbers and lists they can read.
  */
+import { overlaps, parseCidr, type Ipv4Cidr } from "./cidr";
 import { FIREWALL_RULE_NAME_PATTERN } from "./firewall";
 import { GENERATION_SKUS, type GatewayGeneration } from "./lifecycle";
 import { NAME_LIMITS, POSTGRES_PUBLIC_DNS_SUFFIX } from "./naming";
 import { GENERATION_NAME } from "./proxyTier";
+import { asnProblem, IPSEC_POLICY_VALUES, MIN_SA_DATA_SIZE_KILOBYTES, MIN_SA_LIFETIME_SECONDS } from "./siteToSite";
 import { POSTGRES_NO_ZONE_REDUNDANT_HA, regionZones } from "./regions";
 
 export interface RequestResource {
@@ -76,6 +78,8 @@ const K = {
     pip: "azure-native:network:PublicIPAddress",
     gateway: "azure-native:network:VirtualNetworkGateway",
     localGateway: "azure-native:network:LocalNetworkGateway",
+    connection: "azure-native:network:VirtualNetworkGatewayConnection",
+    configuration: "azure-native:dbforpostgresql:Configuration",
     nic: "azure-native:network:NetworkInterface",
     loadBalancer: "azure-native:network:LoadBalancer",
     availabilitySet: "azure-native:compute:AvailabilitySet",
@@ -141,7 +145,8 @@ const NAME_RULES: Record<string, NameRule> = {
     [K.nat]: { field: "natGatewayName", min: 1, max: NAME_LIMITS.natGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.pip]: { field: "publicIpAddressName", min: 1, max: NAME_LIMITS.publicIp, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.gateway]: { field: "virtualNetworkGatewayName", min: 1, max: NAME_LIMITS.virtualNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
-    [K.localGateway]: { field: "localNetworkGatewayName", min: 1, max: NAME_LIMITS.virtualNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.localGateway]: { field: "localNetworkGatewayName", min: 1, max: NAME_LIMITS.localNetworkGateway, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
+    [K.connection]: { field: "virtualNetworkGatewayConnectionName", min: 1, max: NAME_LIMITS.connection, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.nic]: { field: "networkInterfaceName", min: 1, max: NAME_LIMITS.networkInterface, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.loadBalancer]: { field: "loadBalancerName", min: 1, max: NAME_LIMITS.loadBalancer, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
     [K.availabilitySet]: { field: "availabilitySetName", min: 1, max: NAME_LIMITS.availabilitySet, pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE },
@@ -786,6 +791,93 @@ function checkAlerting(resource: RequestResource): string[] {
     return problems;
 }
 
+/** The VNet address spaces of the deployment, for rules that check overlaps. */
+function vnetSpaces(context: RuleContext): Ipv4Cidr[] {
+    return context.resources.filter((r) => kindOf(r.type) === K.vnet)
+        .flatMap((r) => arr(obj(r.inputs.addressSpace).addressPrefixes))
+        .map((p) => parseCidr(String(p)))
+        .filter((b): b is Ipv4Cidr => typeof b !== "string");
+}
+
+/**
+ * Site-to-site: a local network gateway names one address (IP or FQDN), networks that do not
+ * overlap the VNet and an ASN Azure allows; an IPsec connection has a local gateway, a key of
+ * Azure's alphabet, at most one complete policy of Learn's values with matching GCM integrity
+ * and lifetimes above the minimums, and a DPD timeout of 9-3600 s.
+ */
+function checkSiteToSite(resource: RequestResource, context: RuleContext): string[] {
+    const a = resource.inputs;
+    const problems: string[] = [];
+    if (kindOf(resource.type) === K.localGateway) {
+        if ((a.gatewayIpAddress === undefined) === (a.fqdn === undefined)) {
+            problems.push("gatewayIpAddress or fqdn: exactly one names the on-premises device");
+        }
+        const spaces = vnetSpaces(context);
+        for (const prefix of arr(obj(a.localNetworkAddressSpace).addressPrefixes)) {
+            const block = parseCidr(String(prefix));
+            if (typeof block === "string") {
+                problems.push(`addressPrefixes ${String(prefix)}: ${block}`);
+            } else if (spaces.some((space) => overlaps(space, block))) {
+                problems.push(`addressPrefixes ${block.text} overlaps the VNet: Azure refuses the connection`);
+            }
+        }
+        const asn = obj(a.bgpSettings).asn;
+        if (asn !== undefined && asnProblem(Number(asn)) !== undefined) {
+            problems.push(`bgpSettings.asn ${String(asn)} ${asnProblem(Number(asn))}`);
+        }
+        return problems;
+    }
+    if (str(a.connectionType) !== "IPsec") {
+        return problems;
+    }
+    if (a.localNetworkGateway2 === undefined) {
+        problems.push("localNetworkGateway2: an IPsec connection names its local network gateway");
+    }
+    const key = a.sharedKey;
+    if (typeof key === "string" && (key.length < 1 || key.length > 128 || !/^[!-~]+$/.test(key) || /[-~]/.test(key))) {
+        problems.push("sharedKey: 1-128 printable ASCII characters other than space, - and ~");
+    }
+    const policies = arr(a.ipsecPolicies);
+    if (policies.length > 1) {
+        problems.push(`ipsecPolicies has ${policies.length} policies: a connection takes one`);
+    }
+    for (const raw of policies) {
+        const policy = obj(raw);
+        for (const [field, allowed] of Object.entries(IPSEC_POLICY_VALUES)) {
+            if (!(allowed as readonly string[]).includes(String(policy[field]))) {
+                problems.push(`ipsecPolicies ${field} ${String(policy[field])}: one of ${allowed.join(", ")}`);
+            }
+        }
+        const encryption = String(policy.ipsecEncryption);
+        const integrity = String(policy.ipsecIntegrity);
+        if ((encryption.startsWith("GCMAES") || integrity.startsWith("GCMAES")) && encryption !== integrity) {
+            problems.push(`ipsecPolicies ipsecIntegrity ${integrity} with ipsecEncryption ${encryption}: GCMAES takes the same GCMAES for both`);
+        }
+        if (!(num(policy.saLifeTimeSeconds)! >= MIN_SA_LIFETIME_SECONDS)) {
+            problems.push(`ipsecPolicies saLifeTimeSeconds ${String(policy.saLifeTimeSeconds)}: at least ${MIN_SA_LIFETIME_SECONDS}`);
+        }
+        if (!(num(policy.saDataSizeKilobytes)! >= MIN_SA_DATA_SIZE_KILOBYTES)) {
+            problems.push(`ipsecPolicies saDataSizeKilobytes ${String(policy.saDataSizeKilobytes)}: at least ${MIN_SA_DATA_SIZE_KILOBYTES}`);
+        }
+    }
+    const dpd = a.dpdTimeoutSeconds;
+    if (dpd !== undefined && !(Number.isInteger(dpd) && Number(dpd) >= 9 && Number(dpd) <= 3600)) {
+        problems.push(`dpdTimeoutSeconds ${String(dpd)}: 9-3600`);
+    }
+    return problems;
+}
+
+/** The built-in PgBouncer runs on General Purpose and Memory Optimized servers, not Burstable. */
+function checkPgbouncer(resource: RequestResource, context: RuleContext): string[] {
+    const a = resource.inputs;
+    if (str(a.configurationName) !== "pgbouncer.enabled" || String(a.value).toLowerCase() !== "true") {
+        return [];
+    }
+    const servers = context.resources.filter((r) => kindOf(r.type) === K.server);
+    const burstable = servers.some((server) => str(obj(server.inputs.sku).tier) === "Burstable");
+    return burstable ? ["pgbouncer.enabled true on a Burstable server: the built-in PgBouncer needs General Purpose or Memory Optimized"] : [];
+}
+
 const LEARN = "https://learn.microsoft.com/azure";
 
 export const AZURE_RULES: readonly AzureRule[] = [
@@ -928,6 +1020,20 @@ export const AZURE_RULES: readonly AzureRule[] = [
         source: `${LEARN}/templates/microsoft.insights/metricalerts; ${LEARN}/azure-monitor/alerts/action-groups`,
         appliesTo: [K.metricAlert, K.actionGroup],
         check: checkAlerting,
+    },
+    {
+        id: "site-to-site-request",
+        description: "A local network gateway names one device address, networks outside the VNet and an allowed ASN; an IPsec connection names its local gateway, a pre-shared key of 1-128 printable ASCII characters without space, - or ~, at most one complete IPsec/IKE policy of documented values (GCMAES paired with itself, SA lifetime ≥ 300 s, data size ≥ 1024 KB) and a DPD timeout of 9-3600 s.",
+        source: `${LEARN}/vpn-gateway/ipsec-ike-policy-howto; ${LEARN}/vpn-gateway/vpn-gateway-vpn-faq (shared key, BGP ASNs); ${LEARN}/vpn-gateway/vpn-gateway-about-vpn-gateway-settings`,
+        appliesTo: [K.localGateway, K.connection],
+        check: checkSiteToSite,
+    },
+    {
+        id: "pgbouncer-request",
+        description: "The built-in PgBouncer (pgbouncer.enabled) is available on General Purpose and Memory Optimized servers only.",
+        source: "https://learn.microsoft.com/azure/postgresql/connectivity/concepts-pgbouncer",
+        appliesTo: [K.configuration],
+        check: checkPgbouncer,
     },
     {
         id: "replacement-deletes-first",

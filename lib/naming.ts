@@ -23,6 +23,9 @@ export interface ResourceNames {
     readonly privateDnsZoneLink: string;
     readonly vpnGateway: string;
     readonly vpnPublicIp: string;
+    /** Active-active: the second instance's address, and the one Point-to-Site then needs. */
+    readonly vpnPublicIp2: string;
+    readonly vpnPublicIpP2s: string;
     /** The proxies' internal load balancer. */
     readonly loadBalancer: string;
     /** Regions without zones: the proxies' availability set. */
@@ -72,6 +75,9 @@ export const NAME_LIMITS = {
     /** Action groups' short name, which the email and SMS carry. */
     actionGroupShortName: 12,
     metricAlert: 260,
+    /** Local network gateways and connections: 1-80 letters, digits, _, . and -. */
+    localNetworkGateway: 80,
+    connection: 80,
 } as const;
 
 /** Length of the random suffix that makes a generated server name globally unique. */
@@ -118,6 +124,8 @@ export function resourceNames(project: string, stack: string): ResourceNames {
         privateDnsZoneLink: fitName(`vnetlink-${base}`, L.virtualNetworkLink),
         vpnGateway: fitName(`vgw-${base}`, L.virtualNetworkGateway),
         vpnPublicIp: fitName(`pip-${base}-vgw`, L.publicIp),
+        vpnPublicIp2: fitName(`pip-${base}-vgw2`, L.publicIp),
+        vpnPublicIpP2s: fitName(`pip-${base}-vgw-p2s`, L.publicIp),
         loadBalancer: fitName(`lbi-${base}-proxy`, L.loadBalancer),
         availabilitySet: fitName(`avail-${base}-proxy`, L.availabilitySet),
         serverPrefix: fitName(`psql-${base}`, L.flexibleServer - SERVER_SUFFIX_LENGTH - 1),
@@ -175,3 +183,12 @@ export function privateZoneConflict(zoneName: string, serverName: string): strin
  * (REST API 2025-08-01: `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*`; Microsoft Learn: lowercase only).
  */
 export const SERVER_NAME_PATTERN = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** A site-to-site site's own resources: its local network gateway and its connection. */
+export function siteResourceNames(project: string, stack: string, site: string): { localNetworkGateway: string; connection: string } {
+    const base = `${slug(project)}-${slug(stack)}`;
+    return {
+        localNetworkGateway: fitName(`lgw-${base}-${site}`, NAME_LIMITS.localNetworkGateway),
+        connection: fitName(`con-${base}-${site}`, NAME_LIMITS.connection),
+    };
+}

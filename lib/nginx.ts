@@ -17,12 +17,20 @@ export interface TcpKeepalive {
     readonly probes: number;
 }
 
-export interface NginxProxyOptions {
+/** One database behind the proxy: a port nginx listens on, and the server it forwards to. */
+export interface NginxUpstream {
+    /** Shown in a comment above its `server {}`; the first upstream is the stack's own server. */
+    readonly name: string;
     /** Port nginx listens on (on all addresses of the VM). */
     readonly listenPort: number;
     /** DNS name of the database server, re-resolved at run time. */
     readonly upstreamHost: string;
     readonly upstreamPort: number;
+}
+
+export interface NginxProxyOptions {
+    /** The stack's own server first; each further one gets a `server {}` of its own. */
+    readonly upstreams: readonly NginxUpstream[];
     /** CIDR blocks allowed to connect; everything else is denied. */
     readonly allowedSources: readonly string[];
     readonly resolver: string;
@@ -53,7 +61,6 @@ export interface NginxProxyOptions {
 }
 
 export const NGINX_DEFAULTS = {
-    upstreamPort: 5432,
     resolver: AZURE_DNS_RESOLVER,
     workerProcesses: "auto",
     workerConnections: 4096,
@@ -77,8 +84,24 @@ function requirePositiveInt(label: string, value: number, max = 2 ** 31 - 1): vo
 
 /** Refuses anything that could break out of its directive: these values come from stack config. */
 function validate(o: NginxProxyOptions): void {
-    requirePositiveInt("listenPort", o.listenPort, 65535);
-    requirePositiveInt("upstreamPort", o.upstreamPort, 65535);
+    if (o.upstreams.length === 0) {
+        throw new Error("nginx config: no upstreams; the proxy would forward nothing");
+    }
+    const ports = new Set<number>();
+    for (const u of o.upstreams) {
+        requirePositiveInt("listenPort", u.listenPort, 65535);
+        requirePositiveInt("upstreamPort", u.upstreamPort, 65535);
+        if (!HOST_PATTERN.test(u.upstreamHost)) {
+            throw new Error(`nginx config: upstreamHost ${JSON.stringify(u.upstreamHost)} is not a DNS name`);
+        }
+        if (!/^[a-z][a-z0-9-]*$/.test(u.name)) {
+            throw new Error(`nginx config: upstream name ${JSON.stringify(u.name)} is not a name`);
+        }
+        if (ports.has(u.listenPort)) {
+            throw new Error(`nginx config: two upstreams listen on ${u.listenPort}`);
+        }
+        ports.add(u.listenPort);
+    }
     requirePositiveInt("resolverValidSeconds", o.resolverValidSeconds);
     requirePositiveInt("connectTimeoutSeconds", o.connectTimeoutSeconds);
     requirePositiveInt("idleTimeoutSeconds", o.idleTimeoutSeconds);
@@ -88,9 +111,6 @@ function validate(o: NginxProxyOptions): void {
     requirePositiveInt("workerConnections", o.workerConnections, 1_000_000);
     if (o.workerProcesses !== "auto") {
         requirePositiveInt("workerProcesses", o.workerProcesses, 1024);
-    }
-    if (!HOST_PATTERN.test(o.upstreamHost)) {
-        throw new Error(`nginx config: upstreamHost ${JSON.stringify(o.upstreamHost)} is not a DNS name`);
     }
     if (!IPV4_PATTERN.test(o.resolver)) {
         throw new Error(`nginx config: resolver ${JSON.stringify(o.resolver)} is not an IPv4 address`);
@@ -167,14 +187,14 @@ ${unlogged}
     resolver ${o.resolver} valid=${o.resolverValidSeconds}s ipv6=off;
     resolver_timeout 5s;
 
-    server {
+${o.upstreams.map((u, i) => `${i === 0 ? "" : `\n    # ${u.name}\n`}    server {
         # so_keepalive: probes toward clients start before Azure drops an idle flow (~4 minutes).
-        listen ${o.listenPort} so_keepalive=${ka.idleSeconds}s:${ka.intervalSeconds}s:${ka.probes};
+        listen ${u.listenPort} so_keepalive=${ka.idleSeconds}s:${ka.intervalSeconds}s:${ka.probes};
 
 ${allow}
         deny all;
 
-        set $securepg_upstream ${o.upstreamHost}:${o.upstreamPort};
+        set $securepg_upstream ${u.upstreamHost}:${u.upstreamPort};
         proxy_pass $securepg_upstream;
         proxy_connect_timeout ${o.connectTimeoutSeconds}s;
         # nginx's default of 10 minutes would cut idle pooled database connections.
@@ -182,6 +202,6 @@ ${allow}
         # Upstream-side keepalive uses the kernel's tcp_keepalive_* settings, which cloud-init lowers.
         proxy_socket_keepalive on;
     }
-}
+`).join("")}}
 `;
 }

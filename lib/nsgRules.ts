@@ -100,24 +100,33 @@ function allowLoadBalancerProbes(): NsgRule {
 export interface ProxySubnetRuleInput {
     readonly vpnClientPool: string;
     readonly proxySubnet: string;
-    readonly proxyPort: number;
+    /** Every port nginx listens on: the stack's server first, then PgBouncer and the targets. */
+    readonly listenPorts: readonly number[];
+    /** The address prefixes of the site-to-site networks; empty without sites. */
+    readonly sitePrefixes: readonly string[];
 }
 
 /**
- * Who may reach the proxy port: exactly the sources nginx allows (the VPN pool and Azure-side
- * clients in the proxy subnet, see `proxyAllowedSources`), so the two allowlists never disagree.
- * SSH only from the VPN pool.
+ * Who may reach the proxy's ports: exactly the sources nginx allows (the VPN pool, the site-to-site
+ * networks and Azure-side clients in the proxy subnet, see `proxyAllowedSources`), so the two
+ * allowlists never disagree. SSH only from the VPN pool.
  */
 export function proxySubnetRules(input: ProxySubnetRuleInput): NsgRule[] {
+    const ports = input.listenPorts.map(String);
     return [
         rule({
             name: "AllowVpnClientsToProxy", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-            source: input.vpnClientPool, destination: input.proxySubnet, ports: String(input.proxyPort),
+            source: input.vpnClientPool, destination: input.proxySubnet, ports,
             description: "Point-to-Site VPN clients to the PostgreSQL proxy",
         }),
+        ...(input.sitePrefixes.length === 0 ? [] : [rule({
+            name: "AllowSitesToProxy", priority: 102, direction: "Inbound", access: "Allow", protocol: "Tcp",
+            source: input.sitePrefixes, destination: input.proxySubnet, ports,
+            description: "Site-to-site networks to the PostgreSQL proxy",
+        })]),
         rule({
             name: "AllowProxySubnetToProxy", priority: 105, direction: "Inbound", access: "Allow", protocol: "Tcp",
-            source: input.proxySubnet, destination: input.proxySubnet, ports: String(input.proxyPort),
+            source: input.proxySubnet, destination: input.proxySubnet, ports,
             description: "Azure-side clients in the proxy subnet to the PostgreSQL proxy (nginx allows them too)",
         }),
         rule({
@@ -130,9 +139,9 @@ export function proxySubnetRules(input: ProxySubnetRuleInput): NsgRule[] {
     ];
 }
 
-/** The sources nginx admits to the proxy port; the proxy subnet's NSG admits the same. */
-export function proxyAllowedSources(input: Pick<ProxySubnetRuleInput, "vpnClientPool" | "proxySubnet">): string[] {
-    return [input.vpnClientPool, input.proxySubnet];
+/** The sources nginx admits to the proxy's ports; the proxy subnet's NSG admits the same. */
+export function proxyAllowedSources(input: Pick<ProxySubnetRuleInput, "vpnClientPool" | "proxySubnet" | "sitePrefixes">): string[] {
+    return [input.vpnClientPool, input.proxySubnet, ...input.sitePrefixes];
 }
 
 export interface DatabaseSubnetRuleInput {

@@ -2,6 +2,7 @@
 import type { Ipv4Cidr } from "./cidr";
 import type { EntraAdmin } from "./entra";
 import type { ZonePlan } from "./regions";
+import type { IpsecPolicy } from "./siteToSite";
 
 export type Environment = "dev" | "prod";
 
@@ -50,6 +51,11 @@ interface DatabaseCommon {
     readonly entraAdmin: EntraAdmin | undefined;
     /** Password authentication; unset: what the deployed server has, or see `chooseDatabaseAuth`. */
     readonly passwordAuth: boolean | undefined;
+    /**
+     * The server's built-in PgBouncer (port 6432), which the proxy then forwards too; unset: the
+     * server's setting is left as it is.
+     */
+    readonly pgbouncer: boolean | undefined;
 }
 
 /** Private access: VNet-integrated server, no public endpoint, no firewall rules. */
@@ -67,6 +73,19 @@ export interface PublicDatabaseConfig extends DatabaseCommon {
 
 export type DatabaseConfig = VnetDatabaseConfig | PublicDatabaseConfig;
 
+/** An on-premises network reached over a site-to-site IPsec tunnel. */
+export interface SiteConfig {
+    /** Names the local network gateway and the connection (`lgw-…-<name>`, `con-…-<name>`). */
+    readonly name: string;
+    /** The on-premises VPN device's public IPv4 address. */
+    readonly gatewayAddress: string;
+    /** The site's networks: routed to the site, and admitted by the proxy (NSG and nginx). */
+    readonly addressPrefixes: readonly Ipv4Cidr[];
+    readonly bgp: { readonly asn: number; readonly peeringAddress: string } | undefined;
+    /** The IPsec/IKE policy: the strong default, with any fields the stack file gives. */
+    readonly ipsecPolicy: IpsecPolicy;
+}
+
 export interface VpnConfig {
     readonly clientAddressPool: Ipv4Cidr;
     readonly sku: VpnGatewaySku;
@@ -79,6 +98,23 @@ export interface VpnConfig {
     readonly authentication: "certificate" | "entra" | "both";
     /** The Entra app clients sign in to; unset: the Microsoft-registered Azure VPN Client. */
     readonly entraAudience: string | undefined;
+    /** Site-to-site connections to on-premises networks. */
+    readonly sites: readonly SiteConfig[];
+    /** Pre-shared keys by site name (secret config); a site without one gets a generated key. */
+    readonly siteKeys: Readonly<Record<string, string>>;
+    /** Two gateway instances, each with its own public IP (P2S then needs a third). */
+    readonly activeActive: boolean;
+}
+
+/** A database this stack does not own, reached through the same proxy on a port of its own. */
+export interface ProxyTargetConfig {
+    /** Names the target's nginx server, NSG and load balancer rules and its output. */
+    readonly name: string;
+    /** The server's FQDN, re-resolved like the stack's own server. */
+    readonly host: string;
+    readonly port: number;
+    /** The port clients connect to on the proxy's frontend. */
+    readonly listenPort: number;
 }
 
 export interface ProxyConfig {
@@ -98,6 +134,8 @@ export interface ProxyConfig {
     readonly keepaliveIdleSeconds: number;
     readonly keepaliveIntervalSeconds: number;
     readonly keepaliveProbes: number;
+    /** More databases through the same proxy, each on its own listen port. */
+    readonly targets: readonly ProxyTargetConfig[];
 }
 
 /** A Log Analytics workspace the stack does not own, as its resource id names it. */

@@ -10,14 +10,14 @@ import type {
 } from "@pulumi/policy";
 import { VirtualMachine } from "@pulumi/azure-native/compute";
 import { Configuration, FirewallRule, Server } from "@pulumi/azure-native/dbforpostgresql";
-import { NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, VirtualNetworkGateway } from "@pulumi/azure-native/network";
+import { NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, VirtualNetworkGateway, VirtualNetworkGatewayConnection } from "@pulumi/azure-native/network";
 import { isKind, snapshotProps, type Props } from "./props";
 import {
     checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
     checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, DEFAULT_PROTECTED_PORTS, environmentOf, isProduction,
-    checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, DEFAULT_RETENTION_FLOOR_DAYS,
+    checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, checkSiteConnection, DEFAULT_RETENTION_FLOOR_DAYS,
     type Finding, type StackResource,
 } from "./rules";
 import { secretPathsOf } from "./secretness";
@@ -212,6 +212,14 @@ export const vpnAuthCertificateOrEntra: ResourceValidationPolicy = {
     validateResource: forResources(VirtualNetworkGateway, checkVpnClientAuth),
 };
 
+export const siteConnectionStrongIpsec: ResourceValidationPolicy = {
+    name: "site-connection-strong-ipsec",
+    description: "Site-to-site connections use IKEv2 and one IPsec/IKE policy at least as strong as securepg's default (AES-256, SHA-256, DH group 14, AES-256-GCM, PFS 2048); their keys are secrets (secrets-stay-secret).",
+    enforcementLevel: mandatory,
+    severity: "high",
+    validateResource: forResources(VirtualNetworkGatewayConnection, checkSiteConnection),
+};
+
 export const vpnPublicIpZoneRedundant: StackValidationPolicy = {
     name: "vpn-public-ip-zone-redundant",
     description: "Every public IP a VPN gateway uses (found through the gateway's dependencies and ipConfigurations) is Standard, static and zone-redundant (zoneless in a region without availability zones).",
@@ -307,7 +315,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     postgresTlsRequired, postgresFirewallNoOpenRanges, postgresFirewallAllowAzureServices, postgresVnetNoPublicAccess,
     postgresBackupRetention, postgresProdResilience, postgresDevResilience,
     nsgNoInternetToSshOrPostgres, proxyVmNoPublicIp, linuxVmNoPasswordAuth, publicIpNoBasicSku,
-    vpnGatewayNoBasicSku, vpnAuthCertificateOrEntra,
+    vpnGatewayNoBasicSku, vpnAuthCertificateOrEntra, siteConnectionStrongIpsec,
 ];
 
 export const stackPolicies: StackValidationPolicy[] = [

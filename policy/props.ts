@@ -29,6 +29,7 @@ export const TYPES = {
     publicIp: "azure-native:network:PublicIPAddress",
     virtualNetwork: "azure-native:network:VirtualNetwork",
     vpnGateway: "azure-native:network:VirtualNetworkGateway",
+    vpnConnection: "azure-native:network:VirtualNetworkGatewayConnection",
     entraAdmin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
     /** The older name of the same resource (API 2025-01-01-preview); azure-native aliases the two. */
     entraAdminLegacy: "azure-native:dbforpostgresql:Administrator",

@@ -9,6 +9,7 @@
 import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "../lib/cidr";
 import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
 import { regionZones } from "../lib/regions";
+import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "../lib/siteToSite";
 import {
     armName, arr, formatPath, isKind, kindOf, isUnknown, obj, present, sameText, str, TYPES, walkStrings,
     type Props, type PropPath,
@@ -299,6 +300,33 @@ export function checkGatewaySku(props: Props): string[] {
         : [];
 }
 
+/**
+ * Site-to-site connections use IKEv2 and one explicit IPsec/IKE policy at least as strong as
+ * securepg's default (lib/siteToSite.ts): Azure's own default proposals include DH group 2.
+ */
+export function checkSiteConnection(props: Props): string[] {
+    if (!sameText(props.connectionType, "IPsec")) {
+        return [];
+    }
+    const problems: string[] = [];
+    if (!isUnknown(props.connectionProtocol) && !sameText(props.connectionProtocol, "IKEv2")) {
+        problems.push(`connectionProtocol is ${show(props.connectionProtocol ?? "unset (IKEv2 or IKEv1 by the device)")}: use IKEv2`);
+    }
+    if (isUnknown(props.ipsecPolicies)) {
+        return problems;
+    }
+    const policies = arr(props.ipsecPolicies);
+    if (policies.length !== 1) {
+        return [...problems, "ipsecPolicies is empty: Azure's default proposals include DH group 2; give one policy at least as strong as securepg's default"];
+    }
+    const policy = obj(policies[0]) as unknown as IpsecPolicy;
+    const weaker = weakerThanDefault(policy);
+    if (weaker.length > 0) {
+        problems.push(`ipsecPolicies[0] is weaker than securepg's default in ${weaker.map((field) => `${field} (${show(policy[field])}, default ${DEFAULT_IPSEC_POLICY[field]})`).join(", ")}`);
+    }
+    return problems;
+}
+
 const ALLOWED_AUTH = ["Certificate", "AAD"];
 
 /** Point-to-Site clients authenticate with certificates or Microsoft Entra ID only: no RADIUS. */
@@ -535,6 +563,8 @@ export const SENSITIVE_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
     [TYPES.server]: ["administratorLoginPassword"],
     [TYPES.randomPassword]: ["result", "bcryptHash"],
     [TYPES.tlsPrivateKey]: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+    // Azure returns a connection's pre-shared key on a read.
+    [TYPES.vpnConnection]: ["sharedKey"],
 };
 
 /** A property or output name that says it carries a credential. */

@@ -23,6 +23,9 @@ const shared = {
         clientCertificateValidityDays: 365,
         // Certificates until a stack chooses Entra: an existing gateway is not changed by an upgrade.
         authentication: "certificate",
+        sites: [],
+        siteKeys: {},
+        activeActive: false,
     },
     proxy: {
         port: 5432,
@@ -35,6 +38,7 @@ const shared = {
         keepaliveIdleSeconds: 120,
         keepaliveIntervalSeconds: 30,
         keepaliveProbes: 4,
+        targets: [],
     },
     monitoring: { diagnostics: true, alertEmails: [] },
 } as const;

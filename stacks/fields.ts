@@ -8,6 +8,7 @@ import { SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
 import { GUID, P2S_AUTHENTICATIONS } from "../lib/entra";
+import { asnProblem, DEFAULT_IPSEC_POLICY, ipsecPolicyProblems, siteKeyProblem, type IpsecPolicy } from "../lib/siteToSite";
 import type { WorkspaceReference } from "../lib/stackConfig";
 
 function cidr(check?: (block: Ipv4Cidr) => string | undefined) {
@@ -138,7 +139,86 @@ export const databaseFields = {
             : "must be an object { objectId, principalName, principalType }"),
     }).strict(),
     passwordAuth: bool,
+    pgbouncer: bool,
 };
+
+/** Names that become part of Azure resource names and nginx/NSG rule names. */
+const SHORT_NAME = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+const SHORT_NAME_RULE = "2-24 lowercase letters, digits and -, starting with a letter";
+
+function ipv4Address(what: string, check?: (block: Ipv4Cidr) => string | undefined) {
+    return z.string({ error: `must be ${what}, an IPv4 address` }).superRefine((text, ctx) => {
+        const parsed = parseAddressOrCidr(text);
+        const problem = typeof parsed === "string" || parsed.prefixLength !== 32 ? `must be ${what}, an IPv4 address like 203.0.113.10` : check?.(parsed);
+        if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problem });
+        }
+    });
+}
+
+const ipsecPolicy = z.object({
+    ikeEncryption: z.string(), ikeIntegrity: z.string(), dhGroup: z.string(),
+    ipsecEncryption: z.string(), ipsecIntegrity: z.string(), pfsGroup: z.string(),
+    saLifeTimeSeconds: z.number(), saDataSizeKilobytes: z.number(),
+}, {
+    error: (issue) => (issue.code === "unrecognized_keys"
+        ? `has unknown settings: ${issue.keys.join(", ")} (known: ${Object.keys(DEFAULT_IPSEC_POLICY).join(", ")})`
+        : "must be an object of IPsec/IKE settings"),
+}).partial().strict()
+    // Fields left out keep the strong default; Azure takes a policy only whole.
+    .transform((given, ctx): IpsecPolicy => {
+        const policy = { ...DEFAULT_IPSEC_POLICY, ...given };
+        for (const problem of ipsecPolicyProblems(policy)) {
+            ctx.addIssue({ code: "custom", message: problem });
+        }
+        return policy;
+    });
+
+const site = z.object({
+    name: name(SHORT_NAME, SHORT_NAME_RULE),
+    gatewayAddress: ipv4Address("the on-premises VPN device's public address", (block) => {
+        const reason = nonPublicReason(block);
+        return reason === undefined ? undefined : `${block.text.replace(/\/32$/, "")} is not a public address (${reason}): Azure reaches the device over the Internet`;
+    }),
+    addressPrefixes: z.array(cidr((block) => (block.prefixLength < 8 ? `${block.text} is wider than /8` : undefined)), { error: "must be a list of CIDR blocks" }).default([]),
+    bgp: z.object({
+        asn: z.number({ error: "must be a whole number" }).superRefine((asn, ctx) => {
+            const problem = asnProblem(asn);
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", message: problem });
+            }
+        }),
+        peeringAddress: ipv4Address("the device's BGP peering address"),
+    }, { error: "must be an object { asn, peeringAddress }" }).strict().optional(),
+    ipsecPolicy: ipsecPolicy.default(DEFAULT_IPSEC_POLICY),
+}, {
+    error: (issue) => (issue.code === "unrecognized_keys"
+        ? `has unknown settings: ${issue.keys.join(", ")} (known: name, gatewayAddress, addressPrefixes, bgp, ipsecPolicy)`
+        : "must be an object { name, gatewayAddress, addressPrefixes, bgp, ipsecPolicy }"),
+}).strict();
+
+const proxyTarget = z.object({
+    name: name(SHORT_NAME, SHORT_NAME_RULE).refine((n) => n !== "postgres" && n !== "pgbouncer", { message: "is the name of the stack's own server's entry" }),
+    host: name(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "a fully qualified host name like psql-other.postgres.database.azure.com"),
+    port: int(1, 65535),
+    listenPort: int(1024, 65535, "must be from 1024 to 65535"),
+}, {
+    error: (issue) => (issue.code === "unrecognized_keys"
+        ? `has unknown settings: ${issue.keys.join(", ")} (known: name, host, port, listenPort)`
+        : "must be an object { name, host, port, listenPort }"),
+}).strict();
+
+function uniqueNames<T extends { name: string }>(item: z.ZodType<T>, what: string) {
+    return z.array(item, { error: `must be a list of ${what}` }).superRefine((items, ctx) => {
+        const seen = new Set<string>();
+        for (const entry of items) {
+            if (seen.has(entry.name)) {
+                ctx.addIssue({ code: "custom", message: `names ${entry.name} twice` });
+            }
+            seen.add(entry.name);
+        }
+    });
+}
 
 export const vpnFields = {
     clientAddressPool: cidr((block) => atLeast(29, "the P2S client address pool")(block) ?? privateRange("the VPN client pool")(block)),
@@ -157,6 +237,22 @@ export const vpnFields = {
     clientCertificateValidityDays: int(1, 3650),
     authentication: z.enum(P2S_AUTHENTICATIONS, { error: 'must be "certificate", "entra" or "both"' }),
     entraAudience: z.string({ error: "must be an app id (a GUID)" }).regex(GUID, "must be an app id (a GUID)"),
+    sites: uniqueNames(site, "sites { name, gatewayAddress, addressPrefixes, bgp, ipsecPolicy }"),
+    // Secret config: only custom issues, which the collector never follows with the value.
+    siteKeys: z.unknown().transform((value, ctx): Record<string, string> => {
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+            ctx.addIssue({ code: "custom", message: "must be an object { <site name>: <pre-shared key> }" });
+            return z.NEVER;
+        }
+        for (const [site, key] of Object.entries(value)) {
+            const problem = typeof key === "string" ? siteKeyProblem(key) : "must be a string";
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", message: problem, path: [site] });
+            }
+        }
+        return value as Record<string, string>;
+    }),
+    activeActive: bool,
 };
 
 export const proxyFields = {
@@ -173,6 +269,7 @@ export const proxyFields = {
     keepaliveIdleSeconds: int(1, 239, "must be below 240 s, the idle time after which Azure drops a TCP flow"),
     keepaliveIntervalSeconds: int(1, 120),
     keepaliveProbes: int(1, 20),
+    targets: uniqueNames(proxyTarget, "targets { name, host, port, listenPort }"),
 };
 
 /** A Log Analytics workspace's resource id; Azure returns its segments in varying case. */

@@ -10,6 +10,7 @@ import { closestRegions, REGION_LIST_SOURCE, regionZones, zonePlan } from "../li
 import { proxySubnetShortfall } from "../lib/proxyTier";
 import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
 import { ENVIRONMENT_DEFAULTS, type RawSections } from "./defaults";
+import { reachFindings } from "./reach";
 import { databaseFields, monitoringFields, networkFields, proxyFields, topLevelFields, vpnFields, type FieldSchemas } from "./fields";
 import type {
     AllowedIpRange, DatabaseConfig, Environment, MonitoringConfig, NetworkConfig, ProxyConfig, StackConfig, VpnConfig,
@@ -285,6 +286,9 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     if (shortfall) {
         collector.add(`${ns}:network.proxySubnet`, `${shortfall} (the load balancer's, and two per proxy while a new one replaces the old)`);
     }
+    const reach = reachFindings(ns, { addressSpace: net.addressSpace, vpn, proxy, tier: db.tier, pgbouncer: db.pgbouncer });
+    reach.problems.forEach((p) => collector.add(p.key, p.message));
+    collector.warnings.push(...reach.warnings);
     if (environment === "prod" && proxy.instances === 1) {
         collector.warnings.push(`${ns}:proxy.instances is 1 on a prod stack: a zone outage or a failed proxy cuts every on-premises connection until it is back`);
     }
@@ -353,6 +357,7 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         deleteLock: db.deleteLock as boolean,
         entraAdmin: db.entraAdmin as DatabaseConfig["entraAdmin"],
         passwordAuth: db.passwordAuth as boolean | undefined,
+        pgbouncer: db.pgbouncer as boolean | undefined,
     };
     const database: DatabaseConfig = access === "public"
         ? { ...common, access, allowedIpRanges: db.allowedIpRanges as AllowedIpRange[], allowAzureServices: db.allowAzureServices as boolean }

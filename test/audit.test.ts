@@ -113,7 +113,7 @@ describe("parseSessionLine (the transformation's pattern and column map, run her
 
     it("reads the line the generated nginx.conf's log_format writes", () => {
         const conf = renderNginxConfig({
-            ...NGINX_DEFAULTS, listenPort: 5432, upstreamHost: "psql-x.postgres.database.azure.com", allowedSources: ["172.16.201.0/24"],
+            ...NGINX_DEFAULTS, upstreams: [{ name: "postgres", listenPort: 5432, upstreamHost: "psql-x.postgres.database.azure.com", upstreamPort: 5432 }], allowedSources: ["172.16.201.0/24"],
             resolverValidSeconds: 10, connectTimeoutSeconds: 5, idleTimeoutSeconds: 60, clientKeepalive: { idleSeconds: 120, intervalSeconds: 30, probes: 4 },
         });
         const format = /log_format securepg ((?:'[^']*'\s*)+);/.exec(conf)?.[1];

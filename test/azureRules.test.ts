@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { AZURE_RULES, checkAzureRequests, kindOf, type RequestResource } from "../lib/azureRules";
 import { describeAll, requests } from "./harness/azureRequests";
 import { runProgram } from "./harness/program";
-import { loadAllStackFiles, loadStackFile } from "./harness/stackFiles";
+import { loadAllStackFiles, loadStackFile, withSections } from "./harness/stackFiles";
 
 describe("every resource of every stack file passes Azure's rules", () => {
     for (const stackFile of loadAllStackFiles()) {
@@ -26,7 +26,7 @@ describe("every resource of every stack file passes Azure's rules", () => {
 interface Breakage {
     readonly rule: string;
     readonly what: string;
-    readonly base?: "dev" | "prod" | "public" | "ukwest";
+    readonly base?: "dev" | "prod" | "public" | "ukwest" | "reach";
     /** What the violation must say. */
     readonly says: RegExp;
     readonly breaks: (resources: RequestResource[]) => void;
@@ -337,6 +337,21 @@ const BREAKAGES: Breakage[] = [
         const alert = rs.find((r) => r.type === "azure-native:monitor:MetricAlert" && r.inputs.windowSize === "PT5M" && r.inputs.evaluationFrequency === "PT5M")!;
         alert.inputs.windowSize = "PT1M";
     } },
+    { rule: "site-to-site-request", base: "reach", what: "a site network inside the VNet", says: /addressPrefixes 10\.40\.5\.0\/24 overlaps the VNet: Azure refuses the connection/, breaks: (rs) => {
+        (find(rs, "azure-native:network:LocalNetworkGateway", "site-hq").inputs.localNetworkAddressSpace as { addressPrefixes: string[] }).addressPrefixes.push("10.40.5.0/24");
+    } },
+    { rule: "site-to-site-request", base: "reach", what: "a key with a hyphen, GCM encryption with SHA-256 integrity, a 10-minute DPD", says: /sharedKey: 1-128 printable ASCII characters other than space, - and ~/, breaks: (rs) => {
+        const connection = find(rs, "azure-native:network:VirtualNetworkGatewayConnection", "site-branch-connection").inputs as Record<string, any>;
+        connection.sharedKey = "Abc-123";
+        connection.ipsecPolicies[0].ipsecIntegrity = "SHA256";
+        connection.dpdTimeoutSeconds = 3601;
+    } },
+    { rule: "site-to-site-request", base: "reach", what: "GCM encryption with SHA-256 integrity", says: /ipsecIntegrity SHA256 with ipsecEncryption GCMAES256: GCMAES takes the same GCMAES for both/, breaks: (rs) => {
+        (find(rs, "azure-native:network:VirtualNetworkGatewayConnection", "site-hq-connection").inputs as Record<string, any>).ipsecPolicies[0].ipsecIntegrity = "SHA256";
+    } },
+    { rule: "pgbouncer-request", base: "reach", what: "PgBouncer on a Burstable server", says: /needs General Purpose or Memory Optimized/, breaks: (rs) => {
+        server(rs).sku = { name: "Standard_B1ms", tier: "Burstable" };
+    } },
     { rule: "replacement-deletes-first", what: "the private DNS zone replaced create-first", says: /has a fixed name \(privateZoneName\)/, breaks: (rs) => {
         Object.assign(find(rs, "azure-native:privatedns:PrivateZone"), { deleteBeforeReplace: false });
     } },
@@ -354,6 +369,14 @@ describe("each rule catches a broken copy of a real deployment", () => {
             prod: loadStackFile("Pulumi.prod.yaml").config,
             public: { ...dev.config, "securepg:database": JSON.stringify({ access: "public", allowedIpRanges: ["203.0.113.7"] }) },
             ukwest: { ...dev.config, "azure-native:location": "ukwest" },
+            reach: withSections(dev.config, {
+                database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
+                vpn: { activeActive: true, sites: [
+                    { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] },
+                    { name: "branch", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], bgp: { asn: 65010, peeringAddress: "169.254.21.1" } },
+                ] },
+                proxy: { targets: [{ name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
+            }),
         };
         for (const [name, config] of Object.entries(configs)) {
             const run = await runProgram({ stack: name === "prod" ? "prod" : "dev", config });

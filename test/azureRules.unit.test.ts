@@ -964,3 +964,59 @@ describe("alerting-request", () => {
         assert.deepEqual(group(undefined), ['groupShortName "": 1-12 characters']);
     });
 });
+
+describe("site-to-site-request", () => {
+    const vnet = resource("network:VirtualNetwork", "vnet", { virtualNetworkName: "vnet-x", addressSpace: { addressPrefixes: ["10.40.0.0/16"] } });
+    const lng = (inputs: Inputs) => said("site-to-site-request", vnet, resource("network:LocalNetworkGateway", "l", { localNetworkGatewayName: "lgw-x", gatewayIpAddress: "203.0.113.10", localNetworkAddressSpace: { addressPrefixes: ["192.168.10.0/24"] }, ...inputs }));
+    const policy = { ikeEncryption: "AES256", ikeIntegrity: "SHA256", dhGroup: "DHGroup14", ipsecEncryption: "GCMAES256", ipsecIntegrity: "GCMAES256", pfsGroup: "PFS2048", saLifeTimeSeconds: 27000, saDataSizeKilobytes: 102400000 };
+    const connection = (inputs: Inputs) => said("site-to-site-request", resource("network:VirtualNetworkGatewayConnection", "c", {
+        virtualNetworkGatewayConnectionName: "con-x", connectionType: "IPsec", localNetworkGateway2: { id: "/lgw" }, sharedKey: a(32), ipsecPolicies: [policy], dpdTimeoutSeconds: 45, ...inputs,
+    }));
+
+    it("accepts a local gateway with one address, networks outside the VNet and an allowed ASN", () => {
+        assert.deepEqual(lng({}), []);
+        assert.deepEqual(lng({ gatewayIpAddress: undefined, fqdn: "vpn.example.org", bgpSettings: { asn: 65010 } }), []);
+        assert.deepEqual(lng({ fqdn: "vpn.example.org" }), ["gatewayIpAddress or fqdn: exactly one names the on-premises device"]);
+        assert.deepEqual(lng({ gatewayIpAddress: undefined }), ["gatewayIpAddress or fqdn: exactly one names the on-premises device"]);
+        assert.deepEqual(lng({ localNetworkAddressSpace: { addressPrefixes: ["10.40.8.0/24", "10.0.0.0/33"] } }), [
+            "addressPrefixes 10.40.8.0/24 overlaps the VNet: Azure refuses the connection",
+            'addressPrefixes 10.0.0.0/33: "10.0.0.0/33" is not an IPv4 CIDR block like 10.40.0.0/16',
+        ]);
+        assert.deepEqual(lng({ bgpSettings: { asn: 65515 } }), ["bgpSettings.asn 65515 is reserved by Azure (8074, 8075, 12076, 65515, 65517-65520)"]);
+    });
+
+    it("takes an IPsec connection's key, policy and DPD at each limit, and ignores other connection types", () => {
+        assert.deepEqual(connection({}), []);
+        assert.deepEqual(connection({ sharedKey: a(128), dpdTimeoutSeconds: 9, ipsecPolicies: [{ ...policy, saLifeTimeSeconds: 300, saDataSizeKilobytes: 1024, ikeEncryption: "DES" }] }), [], "weak is the policy pack's business, not Azure's");
+        assert.deepEqual(connection({ dpdTimeoutSeconds: 3600 }), []);
+        assert.deepEqual(connection({ sharedKey: a(129) }), ["sharedKey: 1-128 printable ASCII characters other than space, - and ~"]);
+        for (const sharedKey of ["", "a b", "a~b", "é"]) {
+            assert.deepEqual(connection({ sharedKey }), ["sharedKey: 1-128 printable ASCII characters other than space, - and ~"], sharedKey);
+        }
+        assert.deepEqual(connection({ dpdTimeoutSeconds: 8 }), ["dpdTimeoutSeconds 8: 9-3600"]);
+        assert.deepEqual(connection({ dpdTimeoutSeconds: 3601 }), ["dpdTimeoutSeconds 3601: 9-3600"]);
+        assert.deepEqual(connection({ localNetworkGateway2: undefined }), ["localNetworkGateway2: an IPsec connection names its local network gateway"]);
+        assert.deepEqual(connection({ ipsecPolicies: [policy, policy] }), ["ipsecPolicies has 2 policies: a connection takes one"]);
+        assert.deepEqual(connection({ ipsecPolicies: [{ ...policy, pfsGroup: "PFS14", saLifeTimeSeconds: 299, saDataSizeKilobytes: 1023, ipsecEncryption: "AES256" }] }), [
+            "ipsecPolicies pfsGroup PFS14: one of PFS24, ECP384, ECP256, PFS2048, PFS2, PFS1, None",
+            "ipsecPolicies ipsecIntegrity GCMAES256 with ipsecEncryption AES256: GCMAES takes the same GCMAES for both",
+            "ipsecPolicies saLifeTimeSeconds 299: at least 300",
+            "ipsecPolicies saDataSizeKilobytes 1023: at least 1024",
+        ]);
+        assert.deepEqual(said("site-to-site-request", resource("network:VirtualNetworkGatewayConnection", "v", { virtualNetworkGatewayConnectionName: "con-v", connectionType: "Vnet2Vnet", sharedKey: "a b" })), []);
+    });
+});
+
+describe("pgbouncer-request", () => {
+    const deployment = (tier: string, value: string) => said("pgbouncer-request",
+        resource("dbforpostgresql:Server", "server", { serverName: "psql-x", sku: { name: "Standard_B1ms", tier } }),
+        resource("dbforpostgresql:Configuration", "p", { configurationName: "pgbouncer.enabled", value, source: "user-override" }));
+
+    it("refuses PgBouncer on a Burstable server only, and only when it is turned on", () => {
+        assert.deepEqual(deployment("Burstable", "true"), ["pgbouncer.enabled true on a Burstable server: the built-in PgBouncer needs General Purpose or Memory Optimized"]);
+        assert.deepEqual(deployment("Burstable", "TRUE").length, 1);
+        assert.deepEqual(deployment("Burstable", "false"), []);
+        assert.deepEqual(deployment("GeneralPurpose", "true"), []);
+        assert.deepEqual(deployment("MemoryOptimized", "true"), []);
+    });
+});

@@ -66,7 +66,7 @@ const byName = (run: ProgramRun, name: string) => {
 
 describe("Network asks for", () => {
     const build = (access: "vnet" | "public", protect = false) => runUnderMocks({ stack: "dev", config: {} }, async () => {
-        const net = new Network("network", { location: "westeurope", names, network: config.network, access, vpnClientPool: "172.16.201.0/24", proxyPort: 6432, protect, tags });
+        const net = new Network("network", { location: "westeurope", names, network: config.network, access, vpnClientPool: "172.16.201.0/24", proxyListenPorts: [6432], sitePrefixes: [], protect, tags });
         return { privateAccess: pulumi.output(net.privateAccess !== undefined), natIp: net.natPublicIp, proxySubnetId: net.proxySubnetId, vnetId: net.virtualNetworkId };
     });
     const N = config.network;
@@ -116,7 +116,7 @@ describe("Network asks for", () => {
         const nsg = byName(run, "proxy-nsg");
         assertSets(inputsOf(nsg), {
             networkSecurityGroupName: names.proxyNsg, resourceGroupName: rgName, location: "westeurope", tags,
-            securityRules: plainInputs(proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: N.proxySubnet.text, proxyPort: 6432 })),
+            securityRules: plainInputs(proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: N.proxySubnet.text, listenPorts: [6432], sitePrefixes: [] })),
         });
         assert.equal(run.outputs.proxySubnetId, armId(rgName, "azure-native:network:Subnet", names.proxySubnet));
     });
@@ -235,16 +235,19 @@ describe("PostgresServer asks for", () => {
     });
 
     it("server parameters that enforce TLS and log connections, one after another, kept by Azure on destroy", async () => {
-        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3" }), [
+        const base = [
             { name: "require_secure_transport", value: "on" },
             { name: "ssl_min_protocol_version", value: "TLSv1.3" },
             { name: "log_connections", value: "on" },
             { name: "log_disconnections", value: "on" },
-        ]);
+        ];
+        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3", pgbouncer: undefined }), base, "PgBouncer unset: left as the server has it");
+        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3", pgbouncer: true }), [...base, { name: "pgbouncer.enabled", value: "true" }]);
+        assert.deepEqual(serverParameters({ tlsMinVersion: "TLSv1.3", pgbouncer: false }), [...base, { name: "pgbouncer.enabled", value: "false" }], "turned off by a value, not by leaving the list");
         const run = await build(db({ serverName: "psql-x", tlsMinVersion: "TLSv1.2" }));
         const server = one(run, "azure-native:dbforpostgresql:Server");
         const parameters = ofType(run, "azure-native:dbforpostgresql:Configuration");
-        assertSets(parameters.map((p) => [p.name, inputsOf(p)]), serverParameters({ tlsMinVersion: "TLSv1.2" }).map(({ name, value }) => [
+        assertSets(parameters.map((p) => [p.name, inputsOf(p)]), serverParameters({ tlsMinVersion: "TLSv1.2", pgbouncer: undefined }).map(({ name, value }) => [
             `parameter-${name}`, { resourceGroupName: RG, serverName: "psql-x", configurationName: name, value, source: "user-override" },
         ]));
         let previous = server.urn;
@@ -311,7 +314,7 @@ describe("PostgresServer asks for", () => {
 
 describe("VpnGateway asks for", () => {
     const build = (vpn = config.vpn, publicIpZones: string[] | undefined = ["1", "2", "3"]) => runUnderMocks({ stack: "dev", config: {} }, async () => {
-        const gateway = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn, publicIpZones, subjectPrefix: "securepg-dev", tags });
+        const gateway = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn, publicIpZones, subjectPrefix: "securepg-dev", bgp: false, tags });
         return { deployed: gateway.deployed, roots: gateway.rootCertificatePems, active: gateway.activeRootCertificatePem, creds: gateway.clientCredentials, ip: gateway.publicIp };
     });
 
@@ -358,7 +361,7 @@ describe("VpnGateway asks for", () => {
         });
         assert.equal(byName(run, "vpn-public-ip").deleteBeforeReplace, true);
         const regional = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            new VpnGateway("vpn", { location: "ukwest", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: undefined, subjectPrefix: "securepg-dev", tags });
+            new VpnGateway("vpn", { location: "ukwest", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: undefined, subjectPrefix: "securepg-dev", bgp: false, tags });
             return {};
         });
         assert.equal(inputsOf(byName(regional, "vpn-public-ip")).zones, undefined);

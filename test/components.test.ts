@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Network } from "../components/network";
 import { PostgresServer } from "../components/database";
 import { VpnGateway } from "../components/vpnGateway";
+import { SiteToSite } from "../components/siteToSite";
 import { ProxyTier } from "../components/proxyTier";
 import { AuditTrail } from "../components/audit";
 import { Alerts } from "../components/alerts";
@@ -42,7 +43,7 @@ function assertComponent(run: ProgramRun, token: string): void {
 describe("components", () => {
     it("Network", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const net = new Network("network", { location: "westeurope", names, network: config.network, access: "vnet", vpnClientPool: "172.16.201.0/24", proxyPort: 5432, protect: false, tags });
+            const net = new Network("network", { location: "westeurope", names, network: config.network, access: "vnet", vpnClientPool: "172.16.201.0/24", proxyListenPorts: [5432], sitePrefixes: [], protect: false, tags });
             assert.ok(net.privateAccess, "vnet mode exposes the delegated subnet and DNS zone");
             return {
                 rg: net.resourceGroupName, gatewaySubnetId: net.gatewaySubnetId, zone: net.privateAccess.privateDnsZoneId,
@@ -84,16 +85,30 @@ describe("components", () => {
         assert.deepEqual([nat?.inputs.startIpAddress, nat?.inputs.endIpAddress], ["20.1.1.1", "20.1.1.1"]);
     });
 
+    it("SiteToSite", async () => {
+        const sites = parseStackConfig({ project: "securepg", stack: "dev", values: {
+            "azure-native:location": "westeurope",
+            "securepg:vpn": JSON.stringify({ sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] }),
+        } }).vpn.sites;
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const s2s = new SiteToSite("site-to-site", { project: "securepg", stack: "dev", resourceGroupName: RG, location: "westeurope", gatewayId: "/gw", sites, siteKeys: {}, tags });
+            return { lng: s2s.connections.hq.localNetworkGatewayId, con: s2s.connections.hq.connectionId };
+        });
+        assertComponent(run, "securepg:vpn:SiteToSite");
+        assertRegisteredOutputs(run, "securepg:vpn:SiteToSite", { connections: { hq: { localNetworkGatewayId: run.outputs.lng, connectionId: run.outputs.con } } });
+    });
+
     it("VpnGateway", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
-            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", tags });
-            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed, id: vpn.gatewayId };
+            const vpn = new VpnGateway("vpn", { location: "westeurope", resourceGroupName: RG, names, gatewaySubnetId: "/subnets/GatewaySubnet", vpn: config.vpn, publicIpZones: ["1", "2", "3"], subjectPrefix: "securepg-dev", bgp: false, tags });
+            return { ip: vpn.publicIp, creds: vpn.clientCredentials, roots: vpn.rootCertificatePems, active: vpn.activeRootCertificatePem, deployed: vpn.deployed, id: vpn.gatewayId, sites: vpn.siteAddresses };
         });
         assertComponent(run, "securepg:vpn:VpnGateway");
         const o = run.outputs;
         assertRegisteredOutputs(run, "securepg:vpn:VpnGateway", {
-            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed, gatewayId: o.id,
+            publicIp: o.ip, rootCertificatePems: o.roots, activeRootCertificatePem: o.active, clientCredentials: o.creds, deployed: o.deployed, gatewayId: o.id, siteAddresses: o.sites,
         });
+        assert.deepEqual(o.sites, [o.ip], "one instance: the sites' tunnels go to its one address");
         assert.match(String(o.id), /\/providers\/Microsoft\.Network\/virtualNetworkGateways\/vgw-securepg-dev$/);
         assert.deepEqual(Object.keys(run.outputs.creds as object), ["c1"]);
         assert.ok(run.secretExports.has("creds"));

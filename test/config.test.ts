@@ -33,10 +33,10 @@ describe("per-environment defaults", () => {
         project: "securepg", location: "westeurope",
         zones: { regionHasZones: true, gatewayPublicIpZones: ["1", "2", "3"], highAvailabilityMode: "ZoneRedundant" },
         network: { addressSpace: "10.40.0.0/16", gatewaySubnet: "10.40.0.0/27", proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24", serviceEndpoints: ["Microsoft.Sql"] },
-        vpn: { clientAddressPool: "172.16.201.0/24", sku: "VpnGw1AZ", clients: [], rootCertificates: ["root-1"], clientCertificateValidityDays: 365, authentication: "certificate" },
+        vpn: { clientAddressPool: "172.16.201.0/24", sku: "VpnGw1AZ", clients: [], rootCertificates: ["root-1"], clientCertificateValidityDays: 365, authentication: "certificate", sites: [], siteKeys: {}, activeActive: false },
         proxy: {
             port: 5432, adminUsername: "azureuser", idleTimeoutSeconds: 28800, connectTimeoutSeconds: 5,
-            resolverValidSeconds: 10, keepaliveIdleSeconds: 120, keepaliveIntervalSeconds: 30, keepaliveProbes: 4,
+            resolverValidSeconds: 10, keepaliveIdleSeconds: 120, keepaliveIntervalSeconds: 30, keepaliveProbes: 4, targets: [],
         },
         warnings: ["securepg:vpn.clients is empty: no VPN client certificate will be issued"],
     };

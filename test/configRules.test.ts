@@ -66,7 +66,7 @@ describe("reading the engine's values", () => {
         ]);
         assert.deepEqual(problems({ "securepg:proxy": { vmsize: "x" } }), [
             "securepg:proxy.vmsize is not a known setting (known: instances, vmSize, port, adminUsername, sshPublicKey, idleTimeoutSeconds, connectTimeoutSeconds, " +
-            "resolverValidSeconds, keepaliveIdleSeconds, keepaliveIntervalSeconds, keepaliveProbes)",
+            "resolverValidSeconds, keepaliveIdleSeconds, keepaliveIntervalSeconds, keepaliveProbes, targets)",
         ]);
         assert.equal(parse({ "azure-native:subscriptionId": "x", "other:databse": "1" }).environment, "dev");
         assert.equal(parseStackConfig({ project: "securepg", stack: "dev", values: { ...location, "securepg:databse": undefined } }).environment, "dev");

@@ -40,7 +40,7 @@ describe("resourceNames", () => {
             proxySubnet: "snet-securepg-dev-proxy", databaseSubnet: "snet-securepg-dev-psql", proxyNsg: "nsg-securepg-dev-proxy",
             databaseNsg: "nsg-securepg-dev-psql", natGateway: "ng-securepg-dev", natPublicIp: "pip-securepg-dev-ng",
             privateDnsZone: "securepg-dev.private.postgres.database.azure.com", privateDnsZoneLink: "vnetlink-securepg-dev",
-            vpnGateway: "vgw-securepg-dev", vpnPublicIp: "pip-securepg-dev-vgw", loadBalancer: "lbi-securepg-dev-proxy",
+            vpnGateway: "vgw-securepg-dev", vpnPublicIp: "pip-securepg-dev-vgw", vpnPublicIp2: "pip-securepg-dev-vgw2", vpnPublicIpP2s: "pip-securepg-dev-vgw-p2s", loadBalancer: "lbi-securepg-dev-proxy",
             availabilitySet: "avail-securepg-dev-proxy", serverPrefix: "psql-securepg-dev",
             logAnalyticsWorkspace: "log-securepg-dev", dataCollectionRule: "dcr-securepg-dev-proxy", actionGroup: "ag-securepg-dev",
             actionGroupShortName: "spg-dev", alertPrefix: "alert-securepg-dev",

@@ -1,23 +1,25 @@
 /** The nginx stream config renderer, and a real `nginx -t` on the exact config of every stack. */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions } from "../lib/nginx";
+import { NGINX_DEFAULTS, renderNginxConfig, type NginxProxyOptions, type NginxUpstream } from "../lib/nginx";
 import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { proxyUserData } from "../lib/proxyUserData";
 import { parseStackConfig } from "../stacks";
-import { loadAllStackFiles } from "./harness/stackFiles";
+import { loadAllStackFiles, withSections } from "./harness/stackFiles";
 import { hardOpenFileLimit, requireCommands, runOnTempFile } from "./harness/tools";
 
 const options: NginxProxyOptions = {
     ...NGINX_DEFAULTS,
-    listenPort: 5432,
-    upstreamHost: "psql-securepg-dev-a1b2c3.postgres.database.azure.com",
+    upstreams: [{ name: "postgres", listenPort: 5432, upstreamHost: "psql-securepg-dev-a1b2c3.postgres.database.azure.com", upstreamPort: 5432 }],
     allowedSources: ["172.16.201.0/24", "10.40.1.0/24"],
     resolverValidSeconds: 10,
     connectTimeoutSeconds: 5,
     idleTimeoutSeconds: 28800,
     clientKeepalive: { idleSeconds: 120, intervalSeconds: 30, probes: 4 },
 };
+
+/** `options` with its one upstream changed. */
+const up = (changes: Partial<NginxUpstream>): NginxProxyOptions => ({ ...options, upstreams: [{ ...options.upstreams[0], ...changes }] });
 
 /** The value of a directive inside `stream { server { ... } }`, e.g. directive(conf, "proxy_timeout"). */
 function directives(conf: string, name: string): string[] {
@@ -68,20 +70,20 @@ describe("renderNginxConfig", () => {
     });
 
     it("refuses values that could inject directives", () => {
-        assert.throws(() => renderNginxConfig({ ...options, upstreamHost: "db.example.com; include /etc/passwd" }), /upstreamHost/);
+        assert.throws(() => renderNginxConfig(up({ upstreamHost: "db.example.com; include /etc/passwd" })), /upstreamHost/);
         assert.throws(() => renderNginxConfig({ ...options, allowedSources: ["all"] }), /allowed source/);
         assert.throws(() => renderNginxConfig({ ...options, allowedSources: [] }), /refuse everyone/);
         assert.throws(() => renderNginxConfig({ ...options, idleTimeoutSeconds: 0 }), /idleTimeoutSeconds/);
-        assert.throws(() => renderNginxConfig({ ...options, listenPort: 70000 }), /listenPort/);
+        assert.throws(() => renderNginxConfig(up({ listenPort: 70000 })), /listenPort/);
         assert.throws(() => renderNginxConfig({ ...options, accessLogPath: "/tmp/x log" }), /accessLogPath/);
         assert.throws(() => renderNginxConfig({ ...options, resolver: "168.63.129.16 ipv6=on; include /x" }), /nginx config: resolver "168\.63\.129\.16 ipv6=on; include \/x" is not an IPv4 address/);
         assert.throws(() => renderNginxConfig({ ...options, workerProcesses: 0 }), /workerProcesses/);
         // Every pattern is anchored at both ends: nothing may ride along before or after a value.
         for (const upstreamHost of [`${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.example.com`, "db.example.com;", ";db.example.com", "-db.example.com"]) {
-            assert.throws(() => renderNginxConfig({ ...options, upstreamHost }), /upstreamHost/, upstreamHost);
+            assert.throws(() => renderNginxConfig(up({ upstreamHost })), /upstreamHost/, upstreamHost);
         }
         for (const upstreamHost of ["a.example.com", "db.a.b", "x"]) {
-            assert.doesNotThrow(() => renderNginxConfig({ ...options, upstreamHost }), upstreamHost);
+            assert.doesNotThrow(() => renderNginxConfig(up({ upstreamHost })), upstreamHost);
         }
         for (const source of ["10.0.0.0/8;", "allow 10.0.0.0/8"]) {
             assert.throws(() => renderNginxConfig({ ...options, allowedSources: [source] }), /allowed source/, source);
@@ -103,16 +105,30 @@ describe("renderNginxConfig", () => {
             listenPort: 65535, upstreamPort: 65535, resolverValidSeconds: 2 ** 31 - 1, connectTimeoutSeconds: 2 ** 31 - 1,
             idleTimeoutSeconds: 2 ** 31 - 1, workerConnections: 1_000_000,
         } as const;
+        const withValue = (key: string, value: number) => (key === "listenPort" || key === "upstreamPort" ? up({ [key]: value }) : { ...options, [key]: value });
         for (const [key, max] of Object.entries(numeric)) {
-            assert.doesNotThrow(() => renderNginxConfig({ ...options, [key]: 1 }), `${key} 1`);
-            assert.doesNotThrow(() => renderNginxConfig({ ...options, [key]: max }), `${key} ${max}`);
-            assert.throws(() => renderNginxConfig({ ...options, [key]: max + 1 }), new RegExp(`^Error: nginx config: ${key} must be a whole number from 1 to ${max}, got ${max + 1}$`));
-            assert.throws(() => renderNginxConfig({ ...options, [key]: 0 }), new RegExp(`nginx config: ${key} must be`));
-            assert.throws(() => renderNginxConfig({ ...options, [key]: 1.5 }), new RegExp(`nginx config: ${key} must be`));
+            assert.doesNotThrow(() => renderNginxConfig(withValue(key, 1)), `${key} 1`);
+            assert.doesNotThrow(() => renderNginxConfig(withValue(key, max)), `${key} ${max}`);
+            assert.throws(() => renderNginxConfig(withValue(key, max + 1)), new RegExp(`^Error: nginx config: ${key} must be a whole number from 1 to ${max}, got ${max + 1}$`));
+            assert.throws(() => renderNginxConfig(withValue(key, 0)), new RegExp(`nginx config: ${key} must be`));
+            assert.throws(() => renderNginxConfig(withValue(key, 1.5)), new RegExp(`nginx config: ${key} must be`));
         }
         for (const key of ["idleSeconds", "intervalSeconds", "probes"] as const) {
             assert.throws(() => renderNginxConfig({ ...options, clientKeepalive: { ...options.clientKeepalive, [key]: 0 } }), new RegExp(`nginx config: clientKeepalive\\.${key} must be`));
         }
+    });
+
+    it("gives each further upstream a server of its own, and leaves the single-server config as it was", () => {
+        const single = renderNginxConfig(options);
+        const several = renderNginxConfig({ ...options, upstreams: [...options.upstreams, { name: "pgbouncer", listenPort: 6432, upstreamHost: options.upstreams[0].upstreamHost, upstreamPort: 6432 }, { name: "orders-mysql", listenPort: 3306, upstreamHost: "mysql-orders.mysql.database.azure.com", upstreamPort: 3306 }] });
+        assert.equal(several.split("\n    # pgbouncer\n")[0], single.slice(0, -2), "the stack's own server block first, unchanged");
+        assert.deepEqual(directives(several, "listen").map((l) => l.split(" ")[0]), ["5432", "6432", "3306"]);
+        assert.deepEqual(directives(several, "set"), [`$securepg_upstream ${options.upstreams[0].upstreamHost}:5432`, `$securepg_upstream ${options.upstreams[0].upstreamHost}:6432`, "$securepg_upstream mysql-orders.mysql.database.azure.com:3306"]);
+        assert.equal(directives(several, "deny").length, 3, "every server denies all but the allowed sources");
+        assert.equal(directives(several, "proxy_timeout").length, 3);
+        assert.throws(() => renderNginxConfig({ ...options, upstreams: [] }), /no upstreams/);
+        assert.throws(() => renderNginxConfig({ ...options, upstreams: [options.upstreams[0], { ...options.upstreams[0], name: "again" }] }), /two upstreams listen on 5432/);
+        assert.throws(() => renderNginxConfig(up({ name: "x; include /etc/passwd" })), /upstream name/);
     });
 
     it("runs a fixed number of workers when asked, and one per core by default", () => {
@@ -134,6 +150,22 @@ describe("nginx -t on the rendered config", () => {
             assert.match(result.output, /test is successful/);
         });
     }
+
+    it("accepts a config with PgBouncer, two more targets and site networks", (t) => {
+        if (!requireCommands(t, ["nginx"])) return;
+        const dev = stacks.find((f) => f.stack === "dev")!;
+        const config = parseStackConfig({ project: "securepg", stack: "dev", values: withSections(dev.config, {
+            database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
+            vpn: { sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] },
+            proxy: { targets: [{ name: "reports", host: "psql-reports.postgres.database.azure.com", port: 5432, listenPort: 15432 }, { name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
+        }) });
+        const conf = writtenFiles(proxyUserData(config, "psql-securepg-dev-a1b2c3.postgres.database.azure.com")).get(CANDIDATE_NGINX_CONF)!;
+        assert.deepEqual(directives(conf, "listen").map((l) => l.split(" ")[0]), ["5432", "6432", "15432", "3306"]);
+        assert.equal(directives(conf, "allow").filter((a) => a === "192.168.10.0/24").length, 4, "the site is admitted on every port");
+        const result = nginxTest(conf);
+        assert.equal(result.status, 0, result.output);
+        assert.match(result.output, /test is successful/);
+    });
 
     it("raises the workers' open-file limit above worker_connections, so systemd's 1024 does not cap sessions", (t) => {
         if (!requireCommands(t, ["nginx", "prlimit"])) return;

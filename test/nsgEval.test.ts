@@ -41,7 +41,7 @@ describe("rule builder", () => {
         ruleValues(r, "sourceAddress").join(","), ruleValues(r, "destinationAddress").join(","), ruleValues(r, "destinationPort").join(",")]);
 
     it("the proxy subnet: the proxy port from the VPN pool and the subnet itself, SSH from the pool, probes, then deny", () => {
-        const rules = proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", proxyPort: 6432 });
+        const rules = proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", listenPorts: [6432], sitePrefixes: [] });
         assert.deepEqual(table(rules), [
             ["AllowVpnClientsToProxy", 100, "Inbound", "Allow", "Tcp", "172.16.201.0/24", "10.40.1.0/24", "6432"],
             ["AllowProxySubnetToProxy", 105, "Inbound", "Allow", "Tcp", "10.40.1.0/24", "10.40.1.0/24", "6432"],
@@ -49,7 +49,7 @@ describe("rule builder", () => {
             ["AllowAzureLoadBalancerInbound", 4095, "Inbound", "Allow", "*", "AzureLoadBalancer", "*", "*"],
             ["DenyAllInbound", 4096, "Inbound", "Deny", "*", "*", "*", "*"],
         ] satisfies Row[]);
-        assert.deepEqual(proxyAllowedSources({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24" }), ["172.16.201.0/24", "10.40.1.0/24"]);
+        assert.deepEqual(proxyAllowedSources({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", sitePrefixes: [] }), ["172.16.201.0/24", "10.40.1.0/24"]);
     });
 
     it("the database subnet: 5432 from the proxy subnet, replication inside, Storage and Entra ID out, no Internet", () => {
@@ -68,7 +68,7 @@ describe("rule builder", () => {
 
     it("every shipped rule explains itself (the portal and effective-rules views show the description)", () => {
         const all = [
-            ...proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", proxyPort: 5432 }),
+            ...proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", listenPorts: [5432], sitePrefixes: [] }),
             ...databaseSubnetRules({ proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24" }),
         ];
         for (const r of all) {
@@ -79,7 +79,7 @@ describe("rule builder", () => {
 
     it("never uses a plural field with * in the shipped rule sets", () => {
         const all = [
-            ...proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", proxyPort: 5432 }),
+            ...proxySubnetRules({ vpnClientPool: "172.16.201.0/24", proxySubnet: "10.40.1.0/24", listenPorts: [5432], sitePrefixes: [] }),
             ...databaseSubnetRules({ proxySubnet: "10.40.1.0/24", databaseSubnet: "10.40.2.0/24" }),
         ];
         for (const r of all) {

@@ -12,6 +12,7 @@ import { CANDIDATE_NGINX_CONF, writtenFiles } from "../lib/cloudInit";
 import { AZURE_PLATFORM_ADDRESS, evaluateNsg } from "../lib/nsgEval";
 import { ruleValues, type NsgRule } from "../lib/nsgRules";
 import { parseStackConfig, type StackConfig } from "../stacks";
+import { proxyListenPorts, sitePrefixes } from "../lib/proxyTargets";
 import { one, ofType, runProgram } from "./harness/program";
 import { loadAllStackFiles, loadStackFile, withSections } from "./harness/stackFiles";
 
@@ -48,10 +49,12 @@ function nginxAllows(rules: Allowlists["nginx"], address: string): boolean {
     return hit?.access === "allow";
 }
 
-function nsgAllows(lists: Allowlists, address: string): boolean {
+/** Whether the NSG admits `address` on `port` (by default the stack's own server's port). */
+function nsgAllows(lists: Allowlists, address: string, port = lists.config.proxy.port): boolean {
     const c = lists.config;
-    const flow = { direction: "Inbound" as const, protocol: "Tcp" as const, source: address, destination: lists.proxyIp, destinationPort: c.proxy.port };
-    return evaluateNsg(lists.nsg, flow, { virtualNetwork: [c.network.addressSpace.text, c.vpn.clientAddressPool.text] }).access === "Allow";
+    const flow = { direction: "Inbound" as const, protocol: "Tcp" as const, source: address, destination: lists.proxyIp, destinationPort: port };
+    // Azure's VirtualNetwork tag covers the VNet, the P2S pool and the site-to-site networks.
+    return evaluateNsg(lists.nsg, flow, { virtualNetwork: [c.network.addressSpace.text, c.vpn.clientAddressPool.text, ...sitePrefixes(c)] }).access === "Allow";
 }
 
 /** Each edge of every block either list names, and the addresses just outside it. */
@@ -66,11 +69,11 @@ function edgeAddresses(lists: Allowlists): string[] {
 
 /** Where the two lists disagree about a client at `address` (the platform's probe address aside). */
 function disagreements(lists: Allowlists, addresses: string[]): string[] {
-    return addresses
+    return proxyListenPorts(lists.config).flatMap((port) => addresses
         // 168.63.129.16 is Azure's health probe, which only needs the TCP handshake nginx completes before it denies.
         .filter((a) => a !== AZURE_PLATFORM_ADDRESS)
-        .filter((a) => nginxAllows(lists.nginx, a) !== nsgAllows(lists, a))
-        .map((a) => `${a}: nginx ${nginxAllows(lists.nginx, a) ? "allows" : "denies"}, NSG ${nsgAllows(lists, a) ? "allows" : "denies"}`);
+        .filter((a) => nginxAllows(lists.nginx, a) !== nsgAllows(lists, a, port))
+        .map((a) => `${a} on ${port}: nginx ${nginxAllows(lists.nginx, a) ? "allows" : "denies"}, NSG ${nsgAllows(lists, a, port) ? "allows" : "denies"}`));
 }
 
 const dev = loadStackFile("Pulumi.dev.yaml");
@@ -79,6 +82,13 @@ const variants: Array<{ name: string; stack: string; config: Record<string, stri
     { name: "dev on port 6432", stack: "dev", config: withSections(dev.config, { proxy: { port: 6432 } }) },
     { name: "dev in public mode", stack: "dev", config: withSections(dev.config, { database: { access: "public" } }) },
     { name: "dev with another address plan", stack: "dev", config: withSections(dev.config, { network: { addressSpace: "192.168.8.0/22" }, vpn: { clientAddressPool: "10.99.0.0/26" } }) },
+    {
+        name: "dev with two sites, PgBouncer and a target", stack: "dev", config: withSections(dev.config, {
+            database: { skuName: "Standard_D2ds_v5", tier: "GeneralPurpose", pgbouncer: true },
+            vpn: { sites: [{ name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24", "10.8.0.0/16"] }, { name: "branch", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/25"] }] },
+            proxy: { targets: [{ name: "orders-mysql", host: "mysql-orders.mysql.database.azure.com", port: 3306, listenPort: 3306 }] },
+        }),
+    },
 ];
 
 describe("the proxy NSG and nginx admit the same clients", () => {
@@ -88,8 +98,11 @@ describe("the proxy NSG and nginx admit the same clients", () => {
             assert.deepEqual(disagreements(lists, edgeAddresses(lists)), []);
             // Clients both lists must welcome: anyone on the VPN and Azure-side neighbours of the proxy.
             const pool = lists.config.vpn.clientAddressPool;
-            for (const address of [intToIpv4(pool.first + 2), intToIpv4(pool.last - 1), intToIpv4(lists.config.network.proxySubnet.first + 9)]) {
-                assert.ok(nginxAllows(lists.nginx, address) && nsgAllows(lists, address), `${address} is refused`);
+            const sites = lists.config.vpn.sites.flatMap((site) => site.addressPrefixes.map((b) => intToIpv4(b.first + 7)));
+            for (const address of [intToIpv4(pool.first + 2), intToIpv4(pool.last - 1), intToIpv4(lists.config.network.proxySubnet.first + 9), ...sites]) {
+                for (const port of proxyListenPorts(lists.config)) {
+                    assert.ok(nginxAllows(lists.nginx, address) && nsgAllows(lists, address, port), `${address} is refused on ${port}`);
+                }
             }
             // The load balancer's probe reaches every proxy on its port (nginx completes the handshake, then refuses it).
             assert.ok(nsgAllows(lists, AZURE_PLATFORM_ADDRESS), "the NSG admits the load balancer's probe");

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { intToIpv4, type Ipv4Cidr } from "../../lib/cidr";
+import { intToIpv4, ipv4ToInt, type Ipv4Cidr } from "../../lib/cidr";
 import { AZURE_DNS_RESOLVER } from "../../lib/nginx";
 import { hardOpenFileLimit, hasCommand } from "../harness/tools";
 
@@ -84,7 +84,8 @@ export function isAlive(pid: number): boolean {
 
 const NAMESPACE_PREFIX = "spg";
 /** cli: a VPN client; out: an outsider; prx: the proxy (prx2-prx4: more proxies); lb: the load balancer; db: the database subnet. */
-const ROLES = ["cli", "out", "prx", "db", "lb", "prx2", "prx3", "prx4"] as const;
+/** site: a client on a site-to-site network. */
+const ROLES = ["cli", "out", "prx", "db", "lb", "prx2", "prx3", "prx4", "site"] as const;
 const SINGLE_PROXY_ROLES: readonly Role[] = ["cli", "out", "prx", "db"];
 export type Role = (typeof ROLES)[number];
 
@@ -240,10 +241,10 @@ export class Lab {
      * proxy: clients can reach the database only through nginx (the benchmark turns it on to
      * measure the direct path).
      */
-    buildNetwork(options: { forwarding?: boolean } = {}): void {
+    buildNetwork(options: { forwarding?: boolean; site?: { address: string; prefixLength: number } } = {}): void {
         sweepAbandonedNamespaces();
         const a = this.addresses;
-        this.addNamespaces(SINGLE_PROXY_ROLES);
+        this.addNamespaces(options.site ? [...SINGLE_PROXY_ROLES, "site"] : SINGLE_PROXY_ROLES);
         const link = (role: Role, proxySide: string, proxyAddress: string, address: string, routes: string[][]) => {
             run("ip", ["-n", this.ns("prx"), "link", "add", proxySide, "type", "veth", "peer", "name", "eth0", "netns", this.ns(role)]);
             this.exec("prx", "ip", ["addr", "add", proxyAddress, "dev", proxySide]);
@@ -257,6 +258,12 @@ export class Lab {
         // The VPN side: the proxy plays the gateway's role of routing pool addresses into the VNet.
         link("cli", "vcli", `${a.clientGateway}/${a.clientPrefixLength}`, `${a.client}/${a.clientPrefixLength}`, [["default", "via", a.clientGateway]]);
         link("out", "vout", "192.168.77.1/24", `${a.outsider}/24`, [["default", "via", "192.168.77.1"]]);
+        if (options.site) {
+            // A site-to-site network: the gateway routes its prefixes into the VNet as it does the pool's.
+            const site = options.site;
+            const gatewayOnSite = intToIpv4((ipv4ToInt(site.address) & (~0 << (32 - site.prefixLength))) + 1);
+            link("site", "vsite", `${gatewayOnSite}/${site.prefixLength}`, `${site.address}/${site.prefixLength}`, [["default", "via", gatewayOnSite]]);
+        }
         // The VNet: the proxy's NIC address faces the database subnet on one link, as in Azure's flat VNet.
         const dbPrefix = a.databaseSubnet.split("/")[1];
         link("db", "vdb", `${a.proxy}/32`, `${a.databases[0]}/${dbPrefix}`, [["default", "via", a.proxy, "dev", "eth0", "onlink"]]);
@@ -324,7 +331,7 @@ export class Lab {
     }
 
     /** A private CA, a certificate for `serverName` signed by it, and an unrelated second CA. */
-    makeCertificates(serverName: string): Certificates {
+    makeCertificates(serverName: string, alsoNames: readonly string[] = []): Certificates {
         const dir = this.path("certs");
         fs.mkdirSync(dir, { mode: 0o755 });
         const f = (name: string) => path.join(dir, name);
@@ -334,7 +341,7 @@ export class Lab {
         ca("unrelated-ca");
         run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/CN=${serverName}`,
             "-keyout", f("server.key"), "-out", f("server.csr")]);
-        fs.writeFileSync(f("server.ext"), `subjectAltName = DNS:${serverName}\nextendedKeyUsage = serverAuth\n`);
+        fs.writeFileSync(f("server.ext"), `subjectAltName = ${[serverName, ...alsoNames].map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage = serverAuth\n`);
         run("openssl", ["x509", "-req", "-in", f("server.csr"), "-CA", f("securepg-lab-ca.pem"), "-CAkey", f("securepg-lab-ca.key"),
             "-CAcreateserial", "-days", "2", "-extfile", f("server.ext"), "-out", f("server.pem")]);
         for (const name of fs.readdirSync(dir)) {
@@ -496,6 +503,84 @@ export class Lab {
         return { address, dataDir, socketDir, pid: child.pid! };
     }
 
+    /**
+     * A MariaDB server with TLS in the database subnet at `address`, standing in for an Azure
+     * Database for MySQL Flexible Server: TLS 1.2+, `require_secure_transport`, the lab CA's
+     * certificate, and one user that must use TLS.
+     */
+    async startMariaDb(address: string, certs: Certificates, user: { login: string; password: string }): Promise<{ pid: number; address: string; socket: string }> {
+        const dir = this.path("mariadb");
+        const tls = path.join(dir, "tls");
+        fs.mkdirSync(tls, { recursive: true, mode: 0o755 });
+        for (const [from, to] of [[certs.serverCert, "server.pem"], [certs.serverKey, "server.key"], [certs.caCert, "ca.pem"]]) {
+            fs.copyFileSync(from, path.join(tls, to));
+        }
+        run("chown", ["-R", "mysql:mysql", dir]);
+        fs.chmodSync(path.join(tls, "server.key"), 0o600);
+        run("mariadb-install-db", ["--no-defaults", `--datadir=${dir}/data`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
+        const prefix = this.addresses.databaseSubnet.split("/")[1];
+        this.exec("db", "ip", ["addr", "add", `${address}/${prefix}`, "dev", "eth0"]);
+        const socket = path.join(dir, "mysqld.sock");
+        const pid = this.startIn("db", "mariadb", "mariadbd", [
+            "--no-defaults", `--datadir=${dir}/data`, `--socket=${socket}`, `--pid-file=${dir}/mysqld.pid`, "--user=mysql",
+            `--bind-address=${address}`, "--port=3306", "--skip-name-resolve", `--log-error=${dir}/error.log`, "--innodb-buffer-pool-size=16M",
+            `--ssl-cert=${tls}/server.pem`, `--ssl-key=${tls}/server.key`, `--ssl-ca=${tls}/ca.pem`,
+            "--require-secure-transport=ON", "--tls-version=TLSv1.2,TLSv1.3",
+        ]);
+        const admin = (sql: string) => run("mariadb", ["--no-defaults", `--socket=${socket}`, "-u", "root", "-N", "-e", sql], { check: false });
+        const deadline = Date.now() + 30_000;
+        while (admin("select 1").status !== 0) {
+            if (!isAlive(pid) || Date.now() > deadline) {
+                throw new Error(`MariaDB did not start:\n${this.readIf(path.join(dir, "error.log"))}`);
+            }
+            await sleep(200);
+        }
+        const created = admin(`CREATE USER '${user.login}'@'%' IDENTIFIED BY '${user.password.replace(/'/g, "''")}' REQUIRE SSL; GRANT ALL ON *.* TO '${user.login}'@'%';`);
+        if (created.status !== 0) {
+            throw new Error(`MariaDB user: ${created.stderr}`);
+        }
+        return { pid, address, socket };
+    }
+
+    /**
+     * PgBouncer on `server`'s address and port 6432, standing in for the Flexible Server's built-in
+     * one: TLS toward clients with the server's certificate, TLS toward PostgreSQL, the admin role.
+     */
+    async startPgBouncer(server: PostgresServer, certs: Certificates, user: { login: string; password: string }): Promise<{ pid: number }> {
+        const dir = this.path("pgbouncer");
+        fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "userlist.txt"), `"${user.login}" "${user.password.replace(/"/g, '""')}"\n`, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "pgbouncer.ini"), [
+            "[databases]",
+            `* = host=${server.address} port=5432`,
+            "[pgbouncer]",
+            `listen_addr = ${server.address}`,
+            "listen_port = 6432",
+            `unix_socket_dir = ${dir}`,
+            "auth_type = scram-sha-256",
+            `auth_file = ${dir}/userlist.txt`,
+            "pool_mode = transaction",
+            "client_tls_sslmode = require",
+            `client_tls_cert_file = ${certs.serverCert}`,
+            `client_tls_key_file = ${certs.serverKey}`,
+            "client_tls_protocols = secure",
+            "server_tls_sslmode = require",
+            `logfile = ${dir}/pgbouncer.log`,
+            `pidfile = ${dir}/pgbouncer.pid`,
+            "",
+        ].join("\n"));
+        run("chown", ["-R", "postgres:postgres", dir]);
+        const pid = this.startIn("db", "pgbouncer", "setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", "pgbouncer", path.join(dir, "pgbouncer.ini")]);
+        const deadline = Date.now() + 15_000;
+        while (!this.listening("db", 6432)) {
+            if (!isAlive(pid) || Date.now() > deadline) {
+                throw new Error(`PgBouncer did not start:\n${this.logOf("pgbouncer")}${this.readIf(path.join(dir, "pgbouncer.log"))}`);
+            }
+            await sleep(100);
+        }
+        return { pid };
+    }
+
     async stopPostgres(server: PostgresServer): Promise<void> {
         await this.stop(server.pid, "SIGINT");
     }
@@ -504,14 +589,16 @@ export class Lab {
      * Serves `name` → `address` as Azure DNS would, from 168.63.129.16 inside the proxy namespace.
      * Returns a function that moves the name to another address (picked up by dnsmasq without a signal).
      */
-    startDns(name: string, address: string, role: Role = "prx"): { pid: number; point: (address: string) => void } {
+    startDns(name: string, address: string, role: Role = "prx", others: Record<string, string> = {}): { pid: number; point: (address: string, which?: string) => void } {
         const hostsDir = this.path("dns-hosts");
         fs.mkdirSync(hostsDir, { mode: 0o755 });
         const hostsFile = path.join(hostsDir, "azure-private-zone");
-        const point = (to: string) => {
+        const answers: Record<string, string> = { [name]: address, ...others };
+        const point = (to: string, which = name) => {
+            answers[which] = to;
             // Written beside and renamed in, so dnsmasq never reads a half-written file.
             const staging = this.path("dns-hosts.next");
-            fs.writeFileSync(staging, `${to} ${name}\n`, { mode: 0o644 });
+            fs.writeFileSync(staging, Object.entries(answers).map(([n, a]) => `${a} ${n}\n`).join(""), { mode: 0o644 });
             fs.renameSync(staging, hostsFile);
         };
         point(address);

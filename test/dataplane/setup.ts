@@ -15,7 +15,7 @@ export interface DataPlane {
     readonly certs: Certificates;
     readonly primary: PostgresServer;
     readonly standby: PostgresServer | undefined;
-    readonly dns: { readonly pid: number; point(address: string): void };
+    readonly dns: { readonly pid: number; point(address: string, which?: string): void };
     readonly nginx: NginxInstance;
     /** The exported connection string plus the lab CA, exactly as a user would run it. */
     readonly conninfo: string;
@@ -31,15 +31,22 @@ export function requireLab(t: TestContext): boolean {
  * Starts the lab for `proxy`. The caller owns the returned lab and must `cleanup()` it (the lab
  * also cleans up on process exit and on SIGINT/SIGTERM).
  */
-export async function startDataPlane(proxy: RenderedProxy, options: { standby?: boolean; forwarding?: boolean } = {}): Promise<DataPlane> {
+export async function startDataPlane(proxy: RenderedProxy, options: {
+    standby?: boolean;
+    forwarding?: boolean;
+    /** A client on a site-to-site network, at this address. */
+    site?: { address: string; prefixLength: number };
+    /** More server names (proxy targets), answered with the second server's address and on its certificate. */
+    targetNames?: readonly string[];
+} = {}): Promise<DataPlane> {
     const lab = new Lab(addressesFor(proxy));
     try {
-        lab.buildNetwork({ forwarding: options.forwarding });
-        const certs = lab.makeCertificates(proxy.serverFqdn);
+        lab.buildNetwork({ forwarding: options.forwarding, site: options.site });
+        const certs = lab.makeCertificates(proxy.serverFqdn, options.targetNames ?? []);
         await lab.initPostgres(certs, { login: proxy.adminLogin, password: proxy.adminPassword, database: proxy.databaseName, tlsMinVersion: proxy.tlsMinVersion });
         const primary = await lab.startPostgres(lab.addresses.databases[0]);
         const standby = options.standby === false ? undefined : await lab.startPostgres(lab.addresses.databases[1]);
-        const dns = lab.startDns(proxy.serverFqdn, primary.address);
+        const dns = lab.startDns(proxy.serverFqdn, primary.address, "prx", Object.fromEntries((options.targetNames ?? []).map((name) => [name, lab.addresses.databases[1]])));
         lab.applySysctl("prx", proxy.keepaliveSysctl);
         const nginx = await lab.startNginx("nginx", proxy.nginxConf, proxy.proxyPort);
         const conninfo = withParams(proxy.connectionString, { sslrootcert: certs.caCert });

@@ -156,7 +156,10 @@ export const mocks: pulumi.runtime.Mocks = {
                 }));
                 break;
             case "random:index/randomPassword:RandomPassword":
-                state.result = secret(`Mock-Pa55word_${unwrapSecret(inputs.keepers?.rotation) ?? "0"}-xYz`);
+                // Letters and digits only when `special: false` asks for them (site-to-site keys).
+                state.result = secret(inputs.special === false
+                    ? "MockPa55word".repeat(20).slice(0, Number(inputs.length ?? 16))
+                    : `Mock-Pa55word_${unwrapSecret(inputs.keepers?.rotation) ?? "0"}-xYz`);
                 state.bcryptHash = secret("mock-hash");
                 break;
             case "random:index/randomString:RandomString":

@@ -9,10 +9,11 @@ import {
     checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
     checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
-    checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, firewallRange, isInternetSource,
+    checkSiteConnection, checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, firewallRange, isInternetSource,
     isProduction, portSpecCovers, DEFAULT_PROTECTED_PORTS, MIN_BACKUP_RETENTION_DAYS, SENSITIVE_OUTPUTS, type StackResource,
 } from "../../policy/rules";
 import { TYPES, UNKNOWN, type Props } from "../../policy/props";
+import { DEFAULT_IPSEC_POLICY } from "../../lib/siteToSite";
 
 describe("PostgreSQL rules say what is wrong", () => {
     it("server parameters", () => {
@@ -279,6 +280,25 @@ describe("VPN rules say what is wrong", () => {
         assert.deepEqual(checkVpnClientPools([vnet, gateway("172.16.201.0/24", UNKNOWN)]), []);
         const [malformed] = checkVpnClientPools([vnet, gateway("172.16.201.0/33")]);
         assert.match(malformed.message, /^VPN gateway vgw: client address pool .*172\.16\.201\.0\/33/);
+    });
+});
+
+describe("the site connection rule says what is wrong", () => {
+    const strong = { connectionType: "IPsec", connectionProtocol: "IKEv2", ipsecPolicies: [{ ...DEFAULT_IPSEC_POLICY }] };
+
+    it("passes the default and stronger policies, and connections that are not IPsec", () => {
+        assert.deepEqual(checkSiteConnection(strong), []);
+        assert.deepEqual(checkSiteConnection({ ...strong, ipsecPolicies: [{ ...DEFAULT_IPSEC_POLICY, dhGroup: "ECP384", pfsGroup: "ECP384", ikeIntegrity: "SHA384" }] }), []);
+        assert.deepEqual(checkSiteConnection({ connectionType: "Vnet2Vnet" }), []);
+        assert.deepEqual(checkSiteConnection({ ...strong, connectionType: "ipsec", connectionProtocol: UNKNOWN, ipsecPolicies: UNKNOWN }), [], "unknown in preview: judged on update");
+    });
+
+    it("names IKEv1, a missing policy and each weaker field with the default", () => {
+        assert.deepEqual(checkSiteConnection({ ...strong, connectionProtocol: "IKEv1" }), ['connectionProtocol is "IKEv1": use IKEv2']);
+        assert.deepEqual(checkSiteConnection({ ...strong, connectionProtocol: undefined }), ['connectionProtocol is "unset (IKEv2 or IKEv1 by the device)": use IKEv2']);
+        assert.deepEqual(checkSiteConnection({ ...strong, ipsecPolicies: [] }), ["ipsecPolicies is empty: Azure's default proposals include DH group 2; give one policy at least as strong as securepg's default"]);
+        assert.deepEqual(checkSiteConnection({ ...strong, ipsecPolicies: [{ ...DEFAULT_IPSEC_POLICY, ikeEncryption: "AES128", pfsGroup: "PFS2" }] }),
+            ['ipsecPolicies[0] is weaker than securepg\'s default in ikeEncryption ("AES128", default AES256), pfsGroup ("PFS2", default PFS2048)']);
     });
 });
 

@@ -90,8 +90,8 @@ for (const stackFile of stackFiles) {
         it("every policy that can apply did apply (no vacuous pass)", () => {
             const firewallPolicies = ["postgres-firewall-no-open-ranges", "postgres-firewall-allow-azure-services"];
             for (const [policy, count] of result.applied) {
-                if (firewallPolicies.includes(policy)) {
-                    continue; // VNet mode has no firewall rules; the public variant below covers them.
+                if (firewallPolicies.includes(policy) || policy === "site-connection-strong-ipsec") {
+                    continue; // VNet mode has no firewall rules, the shipped stacks no sites; variants below cover them.
                 }
                 assert.ok(count > 0, `${policy} applied to nothing`);
             }
@@ -115,6 +115,27 @@ describe("public access mode (dev stack file with access: public)", () => {
     });
 });
 
+function sitesDevFile(): StackFile {
+    const dev = fileOf("dev");
+    return {
+        ...dev,
+        config: withSections(dev.config, { vpn: { activeActive: true, sites: [
+            { name: "hq", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] },
+            { name: "branch", gatewayAddress: "198.51.100.7", addressPrefixes: ["192.168.20.0/24"], ipsecPolicy: { dhGroup: "ECP384", pfsGroup: "ECP384", ikeIntegrity: "SHA384" } },
+        ], siteKeys: { hq: "Zq8pX4vL2mN7rT1wY6sB3dF9hJ5kC0gA" } } }),
+        secretKeys: [...dev.secretKeys, "securepg:vpn"],
+    };
+}
+
+describe("site-to-site (dev stack file with two sites)", () => {
+    it("passes every mandatory policy, and the connection policy applied to both connections", async () => {
+        const result = await runPack(policies, await registered(sitesDevFile()));
+        assert.deepEqual(mandatory(result), [], describeViolations(result.violations));
+        assert.equal(result.applied.get("site-connection-strong-ipsec"), 2);
+    });
+
+});
+
 type Base = "dev" | "prod" | "public";
 
 interface Variant {
@@ -125,9 +146,14 @@ interface Variant {
     readonly mutate?: (resources: SimResource[]) => string | void;
 }
 
+const connection = (rs: SimResource[], site: string) => rs.find((r) => r.type === "azure-native:network:VirtualNetworkGatewayConnection" && r.name === `site-${site}-connection`)!;
 const passwordOf = (resources: SimResource[]): string => String(unwrapSecret(find(resources, T.server).inputs.administratorLoginPassword));
 
 const VARIANTS: Variant[] = [
+    { name: "site connection over IKEv1", base: sitesDevFile, policy: "site-connection-strong-ipsec", mutate: (rs) => { const c = connection(rs, "hq"); c.inputs.connectionProtocol = "IKEv1"; return c.urn; } },
+    { name: "site connection without a policy (Azure's defaults include DH group 2)", base: sitesDevFile, policy: "site-connection-strong-ipsec", mutate: (rs) => { const c = connection(rs, "hq"); c.inputs.ipsecPolicies = []; return c.urn; } },
+    { name: "site connection with AES-128 for IKE", base: sitesDevFile, policy: "site-connection-strong-ipsec", mutate: (rs) => { const c = connection(rs, "branch"); c.inputs.ipsecPolicies[0].ikeEncryption = "AES128"; return c.urn; } },
+    { name: "site connection's pre-shared key in plain text", base: sitesDevFile, policy: "secrets-stay-secret", mutate: (rs) => { const c = connection(rs, "hq"); c.inputs.sharedKey = unwrapSecret(c.inputs.sharedKey); return c.urn; } },
     {
         name: "VNet-integrated server with public network access enabled", base: "dev", policy: "postgres-vnet-no-public-access",
         mutate: (rs) => {

@@ -13,6 +13,7 @@ import { RandomPassword } from "@pulumi/random";
 import { PrivateKey } from "@pulumi/tls";
 import type { PolicyResource, ResourceValidation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { policies, resourcePolicies, stackPolicies, stackResourceOf, typeTokenOf } from "../../policy/policies";
+import { DEFAULT_IPSEC_POLICY } from "../../lib/siteToSite";
 import { TYPES } from "../../policy/props";
 import { resourceArgs, runPack, wireSecret, type SimResource } from "./simulate";
 
@@ -120,6 +121,10 @@ const CASES: Record<string, Case> = {
     "vpn-auth-certificate-or-entra": {
         bad: [gateway({ vpnClientConfiguration: { vpnAuthenticationTypes: ["Radius"], radiusServerAddress: "10.0.0.9" } })],
         good: [gateway()],
+    },
+    "site-connection-strong-ipsec": {
+        bad: [res(TYPES.vpnConnection, "c", { connectionType: "IPsec", connectionProtocol: "IKEv1", ipsecPolicies: [{ ...DEFAULT_IPSEC_POLICY }] })],
+        good: [res(TYPES.vpnConnection, "c", { connectionType: "IPsec", connectionProtocol: "IKEv2", ipsecPolicies: [{ ...DEFAULT_IPSEC_POLICY }] })],
     },
     "vpn-public-ip-zone-redundant": {
         bad: [gateway({}, [vpnIp(undefined).urn]), vpnIp(undefined)],
