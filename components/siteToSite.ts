@@ -54,9 +54,8 @@ export class SiteToSite extends pulumi.ComponentResource {
                 ...(site.bgp ? { bgpSettings: { asn: site.bgp.asn, bgpPeeringAddress: site.bgp.peeringAddress } } : {}),
             }, named);
             const givenKey = args.siteKeys[site.name];
-            const sharedKey = givenKey !== undefined
-                ? pulumi.secret(givenKey)
-                : pulumi.secret(new random.RandomPassword(`site-${site.name}-key`, { length: GENERATED_KEY_LENGTH, special: false }, { parent: this }).result);
+            const sharedKey = pulumi.secret(givenKey
+                ?? new random.RandomPassword(`site-${site.name}-key`, { length: GENERATED_KEY_LENGTH, special: false }, { parent: this }).result);
             const connection = new network.VirtualNetworkGatewayConnection(`site-${site.name}-connection`, {
                 virtualNetworkGatewayConnectionName: names.connection,
                 resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags,

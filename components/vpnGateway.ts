@@ -114,9 +114,10 @@ export class VpnGateway extends pulumi.ComponentResource {
         const publicIp = gatewayIp("vpn-public-ip", names.vpnPublicIp);
         // Active-active: each instance has an address of its own, and Point-to-Site a third
         // (Learn, "About active-active gateways"; the third is billed).
-        const activeActiveIps = vpn.activeActive
-            ? [gatewayIp("vpn-public-ip-2", names.vpnPublicIp2), gatewayIp("vpn-public-ip-p2s", names.vpnPublicIpP2s)]
-            : [];
+        const secondIp = vpn.activeActive ? gatewayIp("vpn-public-ip-2", names.vpnPublicIp2) : undefined;
+        const p2sIp = vpn.activeActive ? gatewayIp("vpn-public-ip-p2s", names.vpnPublicIpP2s) : undefined;
+        const addresses = [{ name: "default", ip: publicIp }, { name: "active-active", ip: secondIp }, { name: "point-to-site", ip: p2sIp }]
+            .filter((entry): entry is { name: string; ip: network.PublicIPAddress } => entry.ip !== undefined);
 
         const entra = vpn.authentication === "certificate"
             ? undefined
@@ -130,8 +131,8 @@ export class VpnGateway extends pulumi.ComponentResource {
             activeActive: vpn.activeActive,
             // BGP for the sites that speak it; Azure's ASN stays its default, 65515.
             enableBgp: args.bgp,
-            ipConfigurations: [publicIp, ...activeActiveIps].map((ip, i) => ({
-                name: ["default", "active-active", "point-to-site"][i],
+            ipConfigurations: addresses.map(({ name, ip }) => ({
+                name,
                 privateIPAllocationMethod: "Dynamic",
                 subnet: { id: args.gatewaySubnetId },
                 publicIPAddress: { id: ip.id },
@@ -167,8 +168,7 @@ export class VpnGateway extends pulumi.ComponentResource {
         // A Static IP has its address from creation on; exported once the gateway exists.
         this.publicIp = pulumi.all([publicIp.ipAddress, gateway.id]).apply(([ip]) => ip as string);
         // What a site's device connects to: one tunnel per instance (the P2S address is not one).
-        this.siteAddresses = pulumi.all([publicIp.ipAddress, ...activeActiveIps.slice(0, 1).map((ip) => ip.ipAddress), gateway.id])
-            .apply((values) => values.slice(0, -1) as string[]);
+        this.siteAddresses = pulumi.all([this.publicIp, ...(secondIp ? [secondIp.ipAddress] : [])]).apply((ips) => ips as string[]);
         this.rootCertificatePems = pulumi.all(roots.map(({ rootName, cert }) => cert.certPem.apply((pem) => [rootName, pem] as const)))
             .apply((entries) => Object.fromEntries(entries));
         this.activeRootCertificatePem = signer.cert.certPem;

@@ -12,7 +12,7 @@ import { FIREWALL_RULE_NAME_PATTERN } from "./firewall";
 import { GENERATION_SKUS, type GatewayGeneration } from "./lifecycle";
 import { NAME_LIMITS, POSTGRES_PUBLIC_DNS_SUFFIX } from "./naming";
 import { GENERATION_NAME } from "./proxyTier";
-import { asnProblem, IPSEC_POLICY_VALUES, MIN_SA_DATA_SIZE_KILOBYTES, MIN_SA_LIFETIME_SECONDS } from "./siteToSite";
+import { asnProblem, gcmMismatch, IPSEC_POLICY_VALUES, MIN_SA_DATA_SIZE_KILOBYTES, MIN_SA_LIFETIME_SECONDS } from "./siteToSite";
 import { POSTGRES_NO_ZONE_REDUNDANT_HA, regionZones } from "./regions";
 
 export interface RequestResource {
@@ -850,7 +850,7 @@ function checkSiteToSite(resource: RequestResource, context: RuleContext): strin
         }
         const encryption = String(policy.ipsecEncryption);
         const integrity = String(policy.ipsecIntegrity);
-        if ((encryption.startsWith("GCMAES") || integrity.startsWith("GCMAES")) && encryption !== integrity) {
+        if (gcmMismatch(encryption, integrity)) {
             problems.push(`ipsecPolicies ipsecIntegrity ${integrity} with ipsecEncryption ${encryption}: GCMAES takes the same GCMAES for both`);
         }
         if (!(num(policy.saLifeTimeSeconds)! >= MIN_SA_LIFETIME_SECONDS)) {

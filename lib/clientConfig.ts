@@ -22,9 +22,14 @@ export interface ClientTarget {
     readonly passFile?: string;
 }
 
+/** A stack's own name without its organization and project (`org/project/dev` → `dev`). */
+export function stackLeaf(stack: string): string {
+    return stack.split("/").pop()!;
+}
+
 /** The libpq service name for a stack: `psql service=securepg-<stack>`. */
 export function serviceName(stack: string): string {
-    return `securepg-${stack.split("/").pop()}`;
+    return `securepg-${stackLeaf(stack)}`;
 }
 
 /** The marker's text for a stack; the full stack name tells `org-a/app/dev` from `org-b/app/dev`. */

@@ -5,14 +5,14 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { P2S_AUTHENTICATIONS } from "./entra";
+import { FQDN_PATTERN } from "./naming";
 
-const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 const credentials = z.object({ certificatePem: z.string().includes("-----BEGIN CERTIFICATE-----"), privateKeyPem: z.string().includes("PRIVATE KEY-----") });
 
 const outputsSchema = z.object({
     resourceGroupName: z.string().min(1),
-    serverFqdn: z.string().regex(FQDN, "is not a host name"),
+    serverFqdn: z.string().regex(FQDN_PATTERN, "is not a host name"),
     proxyPrivateIp: z.string().refine((ip) => ipaddr.IPv4.isValidFourPartDecimal(ip), "is not an IPv4 address"),
     proxyPort: z.number().int().min(1).max(65535),
     adminLogin: z.string().min(1),

@@ -182,6 +182,12 @@ export function privateZoneConflict(zoneName: string, serverName: string): strin
  * Flexible Server names: 3-63 lowercase letters, digits and single hyphens, no hyphen at either end
  * (REST API 2025-08-01: `^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*`; Microsoft Learn: lowercase only).
  */
+/** A stack name as the scripts take it on the command line: `dev`, or `org/project/dev`. */
+export const STACK_ARGUMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+/** A fully qualified host name: labels of letters, digits and inner hyphens, then a top-level domain. */
+export const FQDN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
 export const SERVER_NAME_PATTERN = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** A site-to-site site's own resources: its local network gateway and its connection. */

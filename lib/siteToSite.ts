@@ -52,6 +52,11 @@ export const DEFAULT_IPSEC_POLICY: IpsecPolicy = {
 export const MIN_SA_LIFETIME_SECONDS = 300;
 export const MIN_SA_DATA_SIZE_KILOBYTES = 1024;
 
+/** Azure's pairing rule: GCMAES encryption takes the same GCMAES integrity, and only it goes with GCMAES. */
+export function gcmMismatch(ipsecEncryption: string, ipsecIntegrity: string): boolean {
+    return (ipsecEncryption.startsWith("GCMAES") || ipsecIntegrity.startsWith("GCMAES")) && ipsecEncryption !== ipsecIntegrity;
+}
+
 /** Every reason Azure (or good practice) refuses the policy; empty when it is fine. */
 export function ipsecPolicyProblems(policy: IpsecPolicy): string[] {
     const problems: string[] = [];
@@ -63,8 +68,7 @@ export function ipsecPolicyProblems(policy: IpsecPolicy): string[] {
             problems.push(`${field} ${value} is weak; use one of ${allowed.filter((v) => !WEAK_ALGORITHMS.has(v)).join(", ")}`);
         }
     }
-    const gcm = (value: string) => value.startsWith("GCMAES");
-    if (gcm(policy.ipsecEncryption) !== gcm(policy.ipsecIntegrity) || (gcm(policy.ipsecEncryption) && policy.ipsecEncryption !== policy.ipsecIntegrity)) {
+    if (gcmMismatch(policy.ipsecEncryption, policy.ipsecIntegrity)) {
         problems.push(`ipsecIntegrity ${policy.ipsecIntegrity} does not go with ipsecEncryption ${policy.ipsecEncryption}: GCMAES encryption takes the same GCMAES as integrity, and only GCMAES integrity goes with it`);
     }
     if (!Number.isInteger(policy.saLifeTimeSeconds) || policy.saLifeTimeSeconds < MIN_SA_LIFETIME_SECONDS) {

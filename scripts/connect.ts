@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { driverSettings, hostsLine, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, type ClientTarget, type DriverSettings } from "../lib/clientConfig";
+import { STACK_ARGUMENT_PATTERN } from "../lib/naming";
+import { driverSettings, hostsLine, stackLeaf, mergeHostsFile, mergeServiceFile, pgpassLine, pgServiceSection, serviceName, type ClientTarget, type DriverSettings } from "../lib/clientConfig";
 import { parseConnectOutputs, type ConnectOutputs } from "../lib/connectOutputs";
 import { entraPsqlCommand } from "../lib/entra";
 import { fillOpenVpnProfile, readVpnProfileZip } from "../lib/vpnProfile";
@@ -88,7 +89,7 @@ function options(argv: string[]): Options {
     if (stack === undefined) {
         throw new UsageError("--stack is required");
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(stack)) {
+    if (!STACK_ARGUMENT_PATTERN.test(stack)) {
         throw new UsageError(`${JSON.stringify(stack)} is not a stack name`);
     }
     if (values.client !== undefined && !NAME.test(values.client)) {
@@ -100,11 +101,10 @@ function options(argv: string[]): Options {
     if (values["hosts-file"] !== undefined && !values.hosts) {
         throw new UsageError("--hosts-file needs --hosts");
     }
-    const stackLeaf = stack.split("/").pop()!;
     return {
         stack,
         client: values.client,
-        dir: path.resolve(values.dir ?? path.join(os.homedir(), ".securepg", stackLeaf)),
+        dir: path.resolve(values.dir ?? path.join(os.homedir(), ".securepg", stackLeaf(stack))),
         database: values.database,
         profileZip: values["profile-zip"],
         vpnProfile: !values["no-vpn-profile"],
@@ -117,8 +117,21 @@ function options(argv: string[]): Options {
     };
 }
 
+interface Captured {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** The command is not installed (or not on PATH). */
+    readonly missing: boolean;
+}
+
+/** stderr's last non-empty line: the reason a CLI gives for failing. */
+function failureReason(result: Captured): string {
+    return result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit ${result.code}`;
+}
+
 /** Runs a command and returns its output; stdout is never echoed (it may hold secrets). */
-function capture(command: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function capture(command: string, args: string[], timeoutMs: number): Promise<Captured> {
     return new Promise((resolve) => {
         // On Windows az and pulumi are .cmd scripts, which only a shell starts; the arguments are
         // checked names and ids, quoted for cmd.exe.
@@ -130,8 +143,8 @@ function capture(command: string, args: string[], timeoutMs: number): Promise<{ 
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("error", (error) => resolve({ code: 127, stdout, stderr: (error as NodeJS.ErrnoException).code === "ENOENT" ? "ENOENT" : error.message }));
-        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr }));
+        child.on("error", (error) => resolve({ code: 127, stdout, stderr: error.message, missing: (error as NodeJS.ErrnoException).code === "ENOENT" }));
+        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr, missing: false }));
     });
 }
 
@@ -155,11 +168,11 @@ async function withProgress<T>(label: string, work: Promise<T>): Promise<T> {
 
 async function readOutputs(stack: string): Promise<ConnectOutputs> {
     const result = await withProgress(`Reading the outputs of stack ${stack}`, capture("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], 120_000));
-    if (result.code === 127 && result.stderr === "ENOENT") {
+    if (result.missing) {
         throw new Error("the Pulumi CLI (pulumi) is not installed or not on PATH: https://www.pulumi.com/docs/install/");
     }
     if (result.code !== 0) {
-        const reason = result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit ${result.code}`;
+        const reason = failureReason(result);
         if (/no stack named|stack .* not found/i.test(result.stderr)) {
             throw new Error(`stack ${stack} not found (${reason}); \`pulumi stack ls\` lists the stacks of this project and backend`);
         }
@@ -185,11 +198,11 @@ async function fetchProfileZip(gatewayId: string): Promise<Uint8Array> {
     const gatewayName = gatewayId.split("/").pop();
     const args = ["network", "vnet-gateway", "vpn-client", "generate", "--ids", gatewayId, "--authentication-method", "EAPTLS", "--processor-architecture", "Amd64", "--output", "tsv"];
     const result = await withProgress(`Asking Azure for ${gatewayName}'s VPN profile (up to a minute or two)`, capture("az", args, 600_000));
-    if (result.code === 127 && result.stderr === "ENOENT") {
+    if (result.missing) {
         throw new Error("fetching the VPN profile needs the Azure CLI (az), logged in: install it, or download the profile zip from the portal (gateway → Point-to-site configuration → Download VPN client) and pass --profile-zip <file>");
     }
     if (result.code !== 0) {
-        const reason = result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit ${result.code}`;
+        const reason = failureReason(result);
         const hint = /az login|AADSTS|credentials/i.test(result.stderr) ? " (run `az login` and `az account set --subscription <id>`)" : "";
         throw new Error(`\`az network vnet-gateway vpn-client generate\` failed${hint}: ${reason}`);
     }
@@ -272,7 +285,7 @@ async function connect(o: Options): Promise<Result> {
         writes.push({ name: `vpn-${client}.crt`, content: credentials.certificatePem, mode: 0o600, what: "VPN client certificate" });
         writes.push({ name: `vpn-${client}.key`, content: credentials.privateKeyPem, mode: 0o600, what: "VPN client private key" });
     }
-    const profileName = `${o.stack.split("/").pop()}-${client}.ovpn`;
+    const profileName = `${stackLeaf(o.stack)}-${client}.ovpn`;
     const manifestPath = path.join(o.dir, MANIFEST_FILE);
     const manifest = readManifest(manifestPath);
     const existing = (name: string) => readIfExists(path.join(o.dir, name));

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { classifyDestroyFailure } from "../lib/destroyFailures";
+import { STACK_ARGUMENT_PATTERN } from "../lib/naming";
 
 const USAGE = "usage: npm run destroy -- --stack <stack> [--yes] [--attempts N] [--wait-seconds S]";
 
@@ -33,7 +34,7 @@ function options() {
         fail(`${(error as Error).message}\n${USAGE}`);
     }
     const stack = parsed.stack ?? fail(`--stack is required\n${USAGE}`);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(stack)) {
+    if (!STACK_ARGUMENT_PATTERN.test(stack)) {
         fail(`${JSON.stringify(stack)} is not a stack name`);
     }
     const attempts = Number(parsed.attempts);

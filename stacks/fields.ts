@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { nonPublicReason, parseAddressOrCidr, parseCidr, isRfc1918, contains, type Ipv4Cidr } from "../lib/cidr";
-import { SERVER_NAME_PATTERN } from "../lib/naming";
+import { FQDN_PATTERN, SERVER_NAME_PATTERN } from "../lib/naming";
 import { FLEXIBLE_SERVER_STORAGE_SIZES_GB, FLEXIBLE_SERVER_VERSIONS, RESERVED_ADMIN_LOGINS } from "../lib/azureRules";
 import { MAX_PROXY_INSTANCES } from "../lib/proxyTier";
 import { GUID, P2S_AUTHENTICATIONS } from "../lib/entra";
@@ -199,7 +199,7 @@ const site = z.object({
 
 const proxyTarget = z.object({
     name: name(SHORT_NAME, SHORT_NAME_RULE).refine((n) => n !== "postgres" && n !== "pgbouncer", { message: "is the name of the stack's own server's entry" }),
-    host: name(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "a fully qualified host name like psql-other.postgres.database.azure.com"),
+    host: name(FQDN_PATTERN, "a fully qualified host name like psql-other.postgres.database.azure.com"),
     port: int(1, 65535),
     listenPort: int(1024, 65535, "must be from 1024 to 65535"),
 }, {
