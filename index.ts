@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SecurePg, type SecurePgArgs } from "./components/securepg";
 import { settingsOfEngineConfig } from "./stacks/settings";
 
-// The component package's entry point (PulumiPlugin.yaml) is package/index.ts; this file is the program's.
+// The component package's entry point (PulumiPlugin.yaml) is plugin/index.ts; this file is the program's.
 export = async () => {
     // The settings are the stack file's, unchecked: the component validates them like any caller's,
     // and refuses invalid settings or a change the deployed system cannot take before registering anything.

@@ -456,8 +456,11 @@ export class SecurePg extends pulumi.ComponentResource {
      * `prepared` is what it read; without it (the package host), the component reads it itself.
      */
     constructor(name: string, args: SecurePgArgs, opts?: pulumi.ComponentResourceOptions, prepared?: Preparation) {
+        // Settings given as values are validated here, so invalid ones register nothing; a section the
+        // host hands over as an Output (it holds a secret) is validated once it resolves.
+        const config = prepared || holdsOutputs(args) ? undefined : validated(args);
         super(SECUREPG_TYPE, name, {}, opts);
-        const built = prepared ? Promise.resolve(buildSystem(this, prepared)) : prepare(args).then((p) => buildSystem(this, p));
+        const built = prepared ? Promise.resolve(buildSystem(this, prepared)) : prepare(args, config).then((p) => buildSystem(this, p));
         BUILDS.set(this, built.then(() => undefined));
         const out = <K extends keyof SystemOutputs>(key: K) => pulumi.output(built.then((o) => o[key])) as pulumi.Output<pulumi.Unwrap<SystemOutputs[K]>>;
         this.accessMode = out("accessMode");
@@ -548,11 +551,8 @@ export interface Preparation {
  * Settles the args (the package host hands a secret-bearing section over as an Output), validates
  * them, reads what is deployed and refuses a change Azure or Pulumi would stop halfway.
  */
-async function prepare(args: SecurePgArgs): Promise<Preparation> {
-    const settled = Object.values(args).some((value) => pulumi.Output.isInstance(value))
-        ? await knownValue(pulumi.output(args) as pulumi.Output<SecurePgArgs>)
-        : args;
-    const config = validated(settled);
+async function prepare(args: SecurePgArgs, validatedConfig?: StackConfig): Promise<Preparation> {
+    const config = validatedConfig ?? validated(holdsOutputs(args) ? await knownValue(pulumi.output(args) as pulumi.Output<SecurePgArgs>) : args);
     const identity = databaseIdentity(config, resourceNames(config.project, config.stack));
     const previous = await readPreviousDeployment(config);
     enforceDeploymentCheck(checkDeployment(config, identity, previous));
@@ -565,6 +565,10 @@ async function prepare(args: SecurePgArgs): Promise<Preparation> {
         config, identity, storageSizeGB: storage.sizeGB, databaseAuth: databaseAuthFor(config, previous),
         existingWorkspace: monitoring.diagnostics && monitoring.existingWorkspace ? await readExistingWorkspace(monitoring.existingWorkspace) : undefined,
     };
+}
+
+function holdsOutputs(args: SecurePgArgs): boolean {
+    return Object.values(args).some((value) => pulumi.Output.isInstance(value));
 }
 
 /** A plain settings value the host sent as an Output (a secret): known even in preview. */
