@@ -33,9 +33,19 @@ export interface RegisteredResource {
     /** Destroy drops it from the state without asking Azure to delete it. */
     readonly retainOnDelete: boolean;
     readonly additionalSecretOutputs: string[];
+    /** Alias specs, as the engine receives them (it computes the alias URNs, children's included). */
+    readonly aliases: AliasSpec[];
     readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
     /** What a component passed to `registerOutputs` (undefined: it did not call it). */
     registeredOutputs: Record<string, unknown> | undefined;
+}
+
+export interface AliasSpec {
+    readonly name: string;
+    readonly type: string;
+    /** "": the resource's current parent; otherwise the previous parent's URN. */
+    readonly parentUrn: string;
+    readonly noParent: boolean;
 }
 
 export interface ProgramRun {
@@ -290,6 +300,10 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
             deleteBeforeReplace: req.getDeletebeforereplace() === true,
             retainOnDelete: req.getRetainondelete?.() === true,
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            aliases: (req.getAliasesList?.() ?? []).filter((a: any) => a.hasSpec()).map((a: any) => {
+                const spec = a.getSpec();
+                return { name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() };
+            }),
             customTimeouts: timeouts ? { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() } : undefined,
             registeredOutputs: undefined as Record<string, unknown> | undefined,
         };
