@@ -17,6 +17,7 @@ export type Env = Record<string, unknown>;
 export interface Step {
     name?: string;
     id?: string;
+    if?: string | boolean;
     uses?: string;
     run?: string;
     shell?: string;
@@ -50,6 +51,7 @@ export interface Workflow {
 export interface CompositeAction {
     name?: string;
     inputs?: Record<string, { description?: string; required?: boolean; default?: string }>;
+    outputs?: Record<string, { description?: string; value?: string }>;
     runs?: { using?: string; steps?: Step[] };
 }
 
@@ -245,6 +247,160 @@ export function formatFindings(findings: Finding[]): string {
     return findings.map((f) => `${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`).join("\n");
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// What the remote actions are: their runtimes and inputs, and the Node.js LTS lines
+// ---------------------------------------------------------------------------------------------
+
+export interface ActionFacts {
+    /** The first major whose action.yml says `using: node24`; older majors run on node20 or older. */
+    readonly firstNode24Major: number;
+    readonly firstNode24Release: string;
+    /**
+     * The inputs of each major this repository uses, from that release's action.yml. actionlint 1.7.7
+     * knows the inputs of popular actions only up to the majors of early 2025 (checkout@v4,
+     * pulumi/actions@v6, azure/login@v2), so the newer majors are checked here instead.
+     */
+    readonly inputs: Readonly<Record<number, readonly string[]>>;
+    readonly source: string;
+}
+
+/**
+ * GitHub-hosted runners run JavaScript actions on Node 24 since 2026-06-02 and Node 20 is end-of-life
+ * (../shared/azure-facts.md, "CI ecosystem"; github.blog 2025-09-19 "Deprecation of Node 20 on GitHub
+ * Actions runners"). An action that is not listed here is refused until its row is added, with a source.
+ */
+export const ACTION_FACTS: Readonly<Record<string, ActionFacts>> = {
+    "actions/checkout": {
+        firstNode24Major: 5, firstNode24Release: "v5.0.0 (2025-08-11)",
+        inputs: {
+            7: ["repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "persist-credentials", "path", "clean", "filter",
+                "sparse-checkout", "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags", "show-progress", "lfs", "submodules", "set-safe-directory",
+                "github-server-url", "allow-unsafe-pr-checkout"],
+        },
+        source: "https://github.com/actions/checkout/blob/main/CHANGELOG.md (v5.0.0: node 24; v7.0.1: action.yml inputs)",
+    },
+    "actions/setup-node": {
+        firstNode24Major: 5, firstNode24Release: "v5.0.0 (2025-09-03)",
+        inputs: {
+            7: ["node-version", "node-version-file", "architecture", "check-latest", "registry-url", "scope", "token", "cache", "package-manager-cache",
+                "cache-dependency-path", "mirror", "mirror-token"],
+        },
+        source: "https://github.com/actions/setup-node#breaking-changes-in-v5 (node24); v7.0.0 action.yml inputs",
+    },
+    "azure/login": {
+        firstNode24Major: 3, firstNode24Release: "v3.0.0 (2026-03-17)",
+        inputs: { 3: ["creds", "client-id", "tenant-id", "subscription-id", "enable-AzPSSession", "environment", "allow-no-subscriptions", "audience", "auth-type"] },
+        source: "https://github.com/Azure/login/issues/577 (v3 is the Node 24 release); v3.0.1 action.yml inputs",
+    },
+    "pulumi/actions": {
+        firstNode24Major: 7, firstNode24Release: "v7.0.0 (2026-05-03)",
+        inputs: {
+            7: ["command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr", "comment-on-pr-number", "comment-on-summary",
+                "github-token", "cloud-url", "secrets-provider", "parallel", "message", "config-map", "expect-no-changes", "diff", "replace", "exclude",
+                "exclude-dependents", "target", "target-dependents", "policyPacks", "policyPackConfigs", "refresh", "upsert", "remove", "edit-pr-comment",
+                "color", "exclude-protected", "plan", "suppress-outputs", "suppress-progress", "always-include-summary", "continue-on-error",
+                "log-verbosity", "log-flow", "debug"],
+        },
+        source: "https://github.com/pulumi/actions/issues/1403, https://github.com/pulumi/actions/pull/1407 (v7.0.0, inputs unchanged from v6.6.1)",
+    },
+    "pulumi/esc-action": {
+        firstNode24Major: 2, firstNode24Release: "v2.0.0 (2026-05-29)",
+        inputs: {
+            3: ["version", "environment", "keys", "cloud-url", "export-environment-variables", "oidc-auth", "oidc-organization", "oidc-requested-token-type",
+                "oidc-scope", "oidc-token-expiration"],
+        },
+        source: "https://github.com/pulumi/esc-action (v2.0.0: \"Update action runtime to Node.js 24\"; v3.1.0 action.yml inputs)",
+    },
+};
+
+export interface NodeLtsLine {
+    readonly activeLtsStart: string;
+    readonly endOfLife: string;
+}
+
+/**
+ * Node.js lines with Long Term Support that a workflow may set up; older lines are end-of-life or
+ * about to be, odd lines up to 25 never had LTS. Source: https://github.com/nodejs/Release#release-schedule
+ * (22 Maintenance LTS until 2027-04-30, 24 until 2028-04-30, 26 Active LTS since 2026-10-28).
+ */
+export const NODE_LTS_LINES: Readonly<Record<number, NodeLtsLine>> = {
+    22: { activeLtsStart: "2024-10-29", endOfLife: "2027-04-30" },
+    24: { activeLtsStart: "2025-10-28", endOfLife: "2028-04-30" },
+    26: { activeLtsStart: "2026-10-28", endOfLife: "2029-04-30" },
+};
+export const MINIMUM_NODE_MAJOR = 22;
+
+/** A remote `uses:` reference as written on its line: `owner/repo[/path]@ref # comment`. */
+export interface ActionUse {
+    readonly where: string;
+    /** `owner/repo`, lower case. */
+    readonly action: string;
+    readonly ref: string;
+    /** The `# vX.Y.Z` comment that names the version of a SHA pin. */
+    readonly comment?: string;
+}
+
+/** Every remote action reference in the workflows and local actions, read from the text so a pin's comment is kept. */
+export function actionUses(repo: Repo): ActionUse[] {
+    const uses: ActionUse[] = [];
+    const files = [...repo.workflows, ...repo.actions.values()];
+    for (const { file, text } of files) {
+        text.split("\n").forEach((line, i) => {
+            const m = /^\s*(?:-\s+)?uses:\s*["']?([^\s"'#]+)["']?\s*(?:#\s*(.*))?$/.exec(line);
+            if (!m || m[1].startsWith("./") || m[1].startsWith("docker://")) {
+                return;
+            }
+            const at = m[1].lastIndexOf("@");
+            const name = at < 0 ? m[1] : m[1].slice(0, at);
+            uses.push({
+                where: `${file}:${i + 1}`, action: name.split("/").slice(0, 2).join("/").toLowerCase(),
+                ref: at < 0 ? "" : m[1].slice(at + 1), comment: m[2]?.trim() || undefined,
+            });
+        });
+    }
+    return uses;
+}
+
+/** The major version a reference runs: from a `vX.Y.Z` pin, or from the `# vX.Y.Z` comment of a SHA pin. */
+export function majorOf(use: Pick<ActionUse, "ref" | "comment">): number | undefined {
+    const fromTag = /^v(\d+)(?:\.\d+){0,2}$/.exec(use.ref);
+    if (fromTag) {
+        return Number(fromTag[1]);
+    }
+    const fromComment = /^[0-9a-f]{40}$/.test(use.ref) ? /^v(\d+)\.\d+\.\d+\b/.exec(use.comment ?? "") : null;
+    return fromComment ? Number(fromComment[1]) : undefined;
+}
+
+/** Why a setup-node `node-version` is refused, or undefined when it names a supported LTS line. */
+export function nodeVersionProblem(value: unknown, today: Date): string | undefined {
+    const text = value === undefined || value === null ? "" : String(value).trim();
+    const major = /^v?(\d+)(?:\.(?:\d+|x)){0,2}$/.exec(text)?.[1];
+    if (major === undefined) {
+        return `node-version ${JSON.stringify(text)} does not name a Node.js major (write e.g. 24)`;
+    }
+    const line = NODE_LTS_LINES[Number(major)];
+    if (Number(major) < MINIMUM_NODE_MAJOR) {
+        return `Node.js ${major} is below ${MINIMUM_NODE_MAJOR}; Node 20 reached end-of-life on 2026-04-30`;
+    }
+    if (!line) {
+        return `Node.js ${major} is not an LTS line (LTS: ${Object.keys(NODE_LTS_LINES).join(", ")})`;
+    }
+    if (today.toISOString().slice(0, 10) > line.endOfLife) {
+        return `Node.js ${major} reached end-of-life on ${line.endOfLife}`;
+    }
+    return undefined;
+}
+
+/** The two credential paths of a job: the OIDC path while the variable is empty, the ESC path otherwise. */
+export const ESC_VARIABLE = "ESC_PROJECT";
+const normalizedCondition = (condition: unknown) =>
+    String(condition ?? "").replace(/^\s*\$\{\{([\s\S]*)\}\}\s*$/, "$1").replace(/\s+/g, "").replace(/"/g, "'");
+export const OIDC_PATH_CONDITION = `vars.${ESC_VARIABLE}==''`;
+export const ESC_PATH_CONDITION = `vars.${ESC_VARIABLE}!=''`;
+export const isOidcPath = (step: Step) => normalizedCondition(step.if) === OIDC_PATH_CONDITION;
+export const isEscPath = (step: Step) => normalizedCondition(step.if) === ESC_PATH_CONDITION;
+
 // ---------------------------------------------------------------------------------------------
 // The rules
 // ---------------------------------------------------------------------------------------------
@@ -385,7 +541,8 @@ function needsOf(job: Job): string[] {
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /** Runs every rule; returns the problems (none for a compliant repository). */
-export function checkRepo(repo: Repo): Problem[] {
+export function checkRepo(repo: Repo, options: { today?: Date } = {}): Problem[] {
+    const today = options.today ?? new Date();
     const problems: Problem[] = [];
     const add = (rule: string, where: string, message: string) => problems.push({ rule, where, message });
     const ops = pulumiOps(repo);
@@ -424,6 +581,59 @@ export function checkRepo(repo: Repo): Problem[] {
             }
         }
     }
+    // runtime: every remote action at a major that runs on Node 24, with the inputs of that major.
+    for (const use of actionUses(repo)) {
+        const facts = ACTION_FACTS[use.action];
+        const major = majorOf(use);
+        if (!facts) {
+            add("runtime", use.where, `${use.action} is not in ACTION_FACTS (test/workflows/rules.ts); add the first major that runs on node24, with a source`);
+        } else if (major === undefined) {
+            add("runtime", use.where, `${use.action}@${use.ref}: cannot tell its major; pin vX.Y.Z, or a commit SHA followed by a "# vX.Y.Z" comment`);
+        } else if (major < facts.firstNode24Major) {
+            add("runtime", use.where, `${use.action}@v${major} runs on node20 or older; node24 from ${facts.firstNode24Release} (${facts.source})`);
+        }
+    }
+    const checkInputs = (where: string, step: Step) => {
+        const at = step.uses?.lastIndexOf("@") ?? -1;
+        if (!step.uses || step.uses.startsWith("./") || at < 0) {
+            return;
+        }
+        const action = step.uses.slice(0, at).split("/").slice(0, 2).join("/").toLowerCase();
+        const major = majorOf({ ref: step.uses.slice(at + 1) });
+        const known = major === undefined ? undefined : ACTION_FACTS[action]?.inputs[major];
+        if (ACTION_FACTS[action] && major !== undefined && major >= ACTION_FACTS[action].firstNode24Major && !known) {
+            add("action-inputs", where, `the inputs of ${action}@v${major} are not in ACTION_FACTS; add them from its action.yml`);
+        }
+        for (const input of Object.keys(step.with ?? {})) {
+            if (known && !known.includes(input)) {
+                add("action-inputs", where, `input "${input}" is not defined in action ${action}@v${major}`);
+            }
+        }
+    };
+    // node: setup-node on a supported LTS line.
+    const checkNode = (where: string, step: Step) => {
+        if (usesAction(step, "actions/setup-node")) {
+            const problem = nodeVersionProblem(step.with?.["node-version"], today);
+            if (problem) {
+                add("node", where, problem);
+            }
+        }
+    };
+    for (const wf of repo.workflows) {
+        for (const [jobId, job] of Object.entries(wf.doc.jobs ?? {})) {
+            for (const [i, step] of (job.steps ?? []).entries()) {
+                checkInputs(`${wf.file} jobs.${jobId}.steps[${i}]`, step);
+                checkNode(`${wf.file} jobs.${jobId}.steps[${i}]`, step);
+            }
+        }
+    }
+    for (const action of repo.actions.values()) {
+        for (const [i, step] of (action.doc.runs?.steps ?? []).entries()) {
+            checkInputs(`${action.file} runs.steps[${i}]`, step);
+            checkNode(`${action.file} runs.steps[${i}]`, step);
+        }
+    }
+
     for (const action of repo.actions.values()) {
         if (action.doc.runs?.using !== "composite") {
             add("composite", action.file, "local actions are composite actions");
@@ -434,9 +644,6 @@ export function checkRepo(repo: Repo): Problem[] {
             }
             if (step.run !== undefined && step.shell === undefined) {
                 add("composite", `${action.file} runs.steps[${i}]`, "a composite action's run step needs `shell:`");
-            }
-            if (usesAction(step, "actions/setup-node") && String(step.with?.["node-version"]) !== "20") {
-                add("node", `${action.file} runs.steps[${i}]`, "Node.js 20");
             }
         }
     }
@@ -488,6 +695,40 @@ export function checkRepo(repo: Repo): Problem[] {
                 const firstOp = Math.min(...jobOps.map((op) => steps.indexOf(job.steps![op.stepIndex])));
                 if (loginIndex > firstOp) {
                     add("azure-oidc", where, "azure/login must come before pulumi");
+                }
+                // Both credential paths are wired and exclusive: azure/login while vars.ESC_PROJECT is
+                // empty, else pulumi/esc-action opening <ESC_PROJECT>/<the job's stack> plus an Azure CLI
+                // login from its token, all before pulumi runs.
+                const login = loginIndex >= 0 ? steps[loginIndex] : undefined;
+                if (login && !isOidcPath(login)) {
+                    add("credentials", where, `azure/login must run only on the OIDC path (if: \${{ ${OIDC_PATH_CONDITION.replace("==", " == ")} }})`);
+                }
+                const escIndex = steps.findIndex((s) => usesAction(s, "pulumi/esc-action"));
+                const esc = escIndex >= 0 ? steps[escIndex] : undefined;
+                if (!esc) {
+                    add("credentials", where, `no ESC path: pulumi/esc-action with if: \${{ ${ESC_PATH_CONDITION.replace("!=", " != ")} }}`);
+                } else {
+                    if (!isEscPath(esc)) {
+                        add("credentials", where, `pulumi/esc-action must run only on the ESC path (if: \${{ ${ESC_PATH_CONDITION.replace("!=", " != ")} }})`);
+                    }
+                    if (escIndex > firstOp) {
+                        add("credentials", where, "pulumi/esc-action must come before pulumi");
+                    }
+                    const environment = new RegExp(`^\\$\\{\\{\\s*vars\\.${ESC_VARIABLE}\\s*\\}\\}/(.+)$`).exec(String(esc.with?.environment ?? ""));
+                    const opStacks = [...new Set(jobOps.flatMap((op) => op.stacks))].sort();
+                    const escStacks = environment ? resolveStacks(environment[1], wf.doc, job, [esc.env ?? {}, job.env ?? {}, wfEnv]).sort() : [];
+                    if (!environment || !sameSet(escStacks, opStacks)) {
+                        add("credentials", where, `pulumi/esc-action must open \${{ vars.${ESC_VARIABLE} }}/<stack> for the stacks pulumi runs on [${opStacks.join(", ")}], not ${JSON.stringify(esc.with?.environment ?? null)}`);
+                    }
+                    if (["false", "False", "FALSE"].includes(String(esc.with?.["export-environment-variables"]))) {
+                        add("credentials", where, "pulumi/esc-action must export the environment's variables");
+                    }
+                }
+                const cliLoginIndex = steps.findIndex((s) => isEscPath(s) && /\baz\s+login\b[^\n]*--service-principal/.test((s.run ?? "").replace(/\\\n/g, " ")) && /--federated-token\s+"?\$ARM_OIDC_TOKEN\b/.test(s.run ?? ""));
+                if (cliLoginIndex < 0) {
+                    add("credentials", where, "the ESC path needs `az login --service-principal ... --federated-token \"$ARM_OIDC_TOKEN\"` for the state backend and Key Vault");
+                } else if (cliLoginIndex > firstOp || (escIndex >= 0 && cliLoginIndex < escIndex)) {
+                    add("credentials", where, "the ESC path's az login must come after pulumi/esc-action and before pulumi");
                 }
                 if (String(env.ARM_USE_OIDC) !== "true") {
                     add("azure-oidc", where, 'env ARM_USE_OIDC must be "true" for the azure-native provider');
@@ -592,11 +833,11 @@ export function checkRepo(repo: Repo): Problem[] {
         }
         const steps = op.job.steps ?? [];
         const guard = steps.findIndex((s) => prodGuardScript(s) !== undefined);
-        const login = steps.findIndex((s) => usesAction(s, "azure/login"));
+        const credentials = steps.findIndex((s) => usesAction(s, "azure/login") || usesAction(s, "pulumi/esc-action"));
         if (guard < 0) {
             add("destroy", opWhere(op), "no step refuses a production stack (securepg:environment: prod)");
-        } else if (guard > op.stepIndex || (login >= 0 && guard > login)) {
-            add("destroy", opWhere(op), "the production guard must run before azure/login and destroy");
+        } else if (guard > op.stepIndex || (credentials >= 0 && guard > credentials)) {
+            add("destroy", opWhere(op), "the production guard must run before azure/login, pulumi/esc-action and destroy");
         }
     }
 

@@ -12,8 +12,8 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import { PROJECT_ROOT } from "../harness/stackFiles";
 import {
-    actionlint, checkRepo, compositeAsWorkflow, formatFindings, lintRepo, loadRepo, prodGuardScript, pulumiOps,
-    withMajorRefs, WORKFLOW_DIR, type Problem, type Step, type Workflow,
+    actionlint, actionUses, checkRepo, compositeAsWorkflow, formatFindings, isEscPath, isOidcPath, lintRepo, loadRepo, majorOf, nodeVersionProblem,
+    prodGuardScript, pulumiOps, withMajorRefs, WORKFLOW_DIR, type Problem, type Step, type Workflow,
 } from "./rules";
 
 const repo = loadRepo(PROJECT_ROOT);
@@ -109,7 +109,6 @@ test("actionlint reports a broken workflow (unknown key, bad expression, unknown
 test("the whole lint pipeline fails on broken copies: workflow key, action input, composite expression, shell syntax", async () => {
     const cases: { name: string; edit: (root: string) => void; expect: RegExp }[] = [
         { name: "unknown job key", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "timeout-minutes: 120", "timeout-minute: 120"), expect: /unexpected key "timeout-minute"/ },
-        { name: "unknown pulumi/actions input", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "comment-on-pr: true", "comment-on-pull-request: true"), expect: /input "comment-on-pull-request" is not defined in action "pulumi\/actions@v6"/ },
         { name: "undefined input in the composite action", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "inputs.pulumi-version", "inputs.pulumi-versions"), expect: /pulumi-versions/ },
         { name: "unknown property in an expression", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "matrix.stack }}\n        run", "matrix.stacks }}\n        run"), expect: /property "stacks" is not defined/ },
         { name: "shell syntax", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "run: npm ci --no-audit --no-fund\n", "run: npm ci --no-audit --no-fund (\n"), expect: /bash -n/ },
@@ -143,11 +142,86 @@ test("the rules see every Pulumi operation the workflows run", () => {
     ]);
 });
 
+test("every remote action runs on node24: the pins and majors the rules read", () => {
+    const pins = [...new Set(actionUses(repo).map((u) => `${u.action}@${u.ref}`))].sort();
+    assert.deepEqual(pins, ["actions/checkout@v7.0.1", "actions/setup-node@v7.0.0", "azure/login@v3.0.1", "pulumi/actions@v7.0.0", "pulumi/esc-action@v3.1.0"]);
+    assert.equal(majorOf({ ref: "v7.0.0" }), 7);
+    assert.equal(majorOf({ ref: "8e5e406f4007fca908480587cb9893c07090f58d", comment: "v7.0.0" }), 7);
+    assert.equal(majorOf({ ref: "8e5e406f4007fca908480587cb9893c07090f58d" }), undefined);
+    assert.equal(majorOf({ ref: "main", comment: "v7.0.0" }), undefined);
+});
+
+test("a SHA pin with its version comment passes the rules", () => {
+    const problems = withCopy(
+        (r) => replaceIn(r, wf("pulumi-preview.yml"), "pulumi/actions@v7.0.0", "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0"),
+        (root) => checkRepo(loadRepo(root)),
+    );
+    assert.deepEqual(problems, []);
+});
+
+test("node-version: 22, 24 and 26 while supported; older, odd, unnamed or past end-of-life lines are refused", () => {
+    const december2026 = new Date("2026-12-05T00:00:00Z");
+    for (const ok of [22, 24, 26, "24", "24.x", "24.11.1", "v22"]) {
+        assert.equal(nodeVersionProblem(ok, december2026), undefined, String(ok));
+    }
+    assert.equal(nodeVersionProblem(20, december2026), "Node.js 20 is below 22; Node 20 reached end-of-life on 2026-04-30");
+    assert.equal(nodeVersionProblem(18, december2026), "Node.js 18 is below 22; Node 20 reached end-of-life on 2026-04-30");
+    assert.equal(nodeVersionProblem(23, december2026), "Node.js 23 is not an LTS line (LTS: 22, 24, 26)");
+    assert.equal(nodeVersionProblem(28, december2026), "Node.js 28 is not an LTS line (LTS: 22, 24, 26)");
+    assert.equal(nodeVersionProblem("lts/*", december2026), 'node-version "lts/*" does not name a Node.js major (write e.g. 24)');
+    assert.equal(nodeVersionProblem(undefined, december2026), 'node-version "" does not name a Node.js major (write e.g. 24)');
+    assert.equal(nodeVersionProblem(22, new Date("2027-04-30T12:00:00Z")), undefined);
+    assert.equal(nodeVersionProblem(22, new Date("2027-05-01T00:00:00Z")), "Node.js 22 reached end-of-life on 2027-04-30");
+});
+
+test("each Pulumi job runs azure/login only without ESC_PROJECT, and the ESC steps only with it", () => {
+    const jobs = pulumiOps(repo).map((op) => ({ file: path.basename(op.workflow.file), jobId: op.jobId, steps: op.job.steps ?? [] }));
+    assert.equal(new Set(jobs.map((j) => `${j.file}:${j.jobId}`)).size, 5);
+    for (const { file, jobId, steps } of jobs) {
+        const runs = (escProject: string) => steps.filter((s) => s.if === undefined || (escProject === "" ? isOidcPath(s) : isEscPath(s)));
+        const names = (list: Step[]) => list.map((s) => s.uses?.replace(/@.*/, "") ?? s.name ?? "");
+        const oidc = names(runs(""));
+        const esc = names(runs("contoso/securepg"));
+        assert.ok(oidc.includes("azure/login") && !oidc.includes("pulumi/esc-action") && !oidc.includes("Azure CLI login with the ESC credentials"), `${file} ${jobId}: ${oidc.join(", ")}`);
+        assert.ok(!esc.includes("azure/login") && esc.includes("pulumi/esc-action") && esc.includes("Azure CLI login with the ESC credentials"), `${file} ${jobId}: ${esc.join(", ")}`);
+        assert.ok(steps.every((s) => s.if === undefined || isOidcPath(s) || isEscPath(s)), `${file} ${jobId}: a step with another condition`);
+    }
+});
+
+test("the new rules say what is wrong, word for word", () => {
+    // Line numbers of text-read references are written as :N, so editing a workflow does not break this test.
+    const problemsAfter = (edit: (root: string) => void) =>
+        withCopy(edit, (root) => checkRepo(loadRepo(root)).map((p) => `${p.rule} | ${p.where.replace(/:\d+$/, ":N")} | ${p.message}`));
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, wf("pulumi-drift.yml"), "pulumi/esc-action@v3.1.0", "pulumi/esc-action@v1.6.0")), [
+        "runtime | .github/workflows/pulumi-drift.yml:N | pulumi/esc-action@v1 runs on node20 or older; node24 from v2.0.0 (2026-05-29) " +
+        "(https://github.com/pulumi/esc-action (v2.0.0: \"Update action runtime to Node.js 24\"; v3.1.0 action.yml inputs))",
+    ]);
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, wf("pulumi-drift.yml"), "uses: actions/checkout@v7.0.1", "uses: actions/checkout")), [
+        "pinned | .github/workflows/pulumi-drift.yml jobs.drift.steps[0] | actions/checkout is not pinned to an exact version (vX.Y.Z) or a 40-hex commit SHA",
+        "runtime | .github/workflows/pulumi-drift.yml:N | actions/checkout@: cannot tell its major; pin vX.Y.Z, or a commit SHA followed by a \"# vX.Y.Z\" comment",
+    ]);
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, wf("pulumi-drift.yml"), "      - id: setup\n", "      - uses: someone/some-action@v1.0.0\n\n      - id: setup\n")), [
+        "runtime | .github/workflows/pulumi-drift.yml:N | someone/some-action is not in ACTION_FACTS (test/workflows/rules.ts); add the first major that runs on node24, with a source",
+    ]);
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, ".github/actions/setup/action.yml", "node-version: 24", "node-version: 20")), [
+        "node | .github/actions/setup/action.yml runs.steps[0] | Node.js 20 is below 22; Node 20 reached end-of-life on 2026-04-30",
+    ]);
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, wf("pulumi-deploy.yml"), "environment: ${{ vars.ESC_PROJECT }}/prod", "environment: ${{ vars.ESC_PROJECT }}/dev")), [
+        "credentials | .github/workflows/pulumi-deploy.yml jobs.prod | pulumi/esc-action must open ${{ vars.ESC_PROJECT }}/<stack> for the stacks pulumi runs on [prod], not \"${{ vars.ESC_PROJECT }}/dev\"",
+    ]);
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, wf("pulumi-drift.yml"), "        if: ${{ vars.ESC_PROJECT == '' }}\n", "")), [
+        "credentials | .github/workflows/pulumi-drift.yml jobs.drift | azure/login must run only on the OIDC path (if: ${{ vars.ESC_PROJECT == '' }})",
+    ]);
+    assert.deepEqual(problemsAfter((r) => replaceIn(r, wf("pulumi-preview.yml"), "comment-on-pr: true", "comment-on-pr: true\n          comment-on-pull-request: true")), [
+        "action-inputs | .github/workflows/pulumi-preview.yml jobs.preview.steps[5] | input \"comment-on-pull-request\" is not defined in action pulumi/actions@v7",
+    ]);
+});
+
 /** Each mutation breaks one rule; the checker must report that rule (the unmutated repository reports none). */
-const mutations: { name: string; rule: string; edit: (root: string) => void }[] = [
-    { name: "an action pinned to a major tag", rule: "pinned", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "actions/checkout@v4.2.2", "actions/checkout@v4") },
-    { name: "an action on a branch", rule: "pinned", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "pulumi/actions@v6.6.1", "pulumi/actions@main") },
-    { name: "an unpinned action in the composite action", rule: "pinned", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "actions/setup-node@v4.4.0", "actions/setup-node@v4") },
+const mutations: { name: string; rule: string; edit: (root: string) => void; today?: Date }[] = [
+    { name: "an action pinned to a major tag", rule: "pinned", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "actions/checkout@v7.0.1", "actions/checkout@v7") },
+    { name: "an action on a branch", rule: "pinned", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "pulumi/actions@v7.0.0", "pulumi/actions@main") },
+    { name: "an unpinned action in the composite action", rule: "pinned", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "actions/setup-node@v7.0.0", "actions/setup-node@v7") },
     {
         name: "azure/login with a client secret", rule: "azure-oidc",
         edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "subscription-id: ${{ vars.AZURE_SUBSCRIPTION_ID }}", "subscription-id: ${{ vars.AZURE_SUBSCRIPTION_ID }}\n          client-secret: ${{ secrets.AZURE_CLIENT_SECRET }}"),
@@ -193,11 +267,58 @@ const mutations: { name: string; rule: string; edit: (root: string) => void }[] 
     { name: "a short timeout on up", rule: "timeouts", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "timeout-minutes: 120", "timeout-minutes: 30") },
     { name: "state always in Pulumi Cloud", rule: "state", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "${{ vars.PULUMI_BACKEND_URL || 'https://api.pulumi.com' }}", "https://api.pulumi.com") },
     { name: "no policy-pack install", rule: "deps", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "working-directory: policy", "working-directory: .") },
+    { name: "an action without any pin", rule: "pinned", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "uses: actions/checkout@v7.0.1", "uses: actions/checkout") },
+    // runtime: majors that run on node20 or older, a major nobody can read, an action nobody looked up.
+    { name: "pulumi/actions v6 (node20)", rule: "runtime", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "pulumi/actions@v7.0.0", "pulumi/actions@v6.6.1") },
+    { name: "azure/login v2 (node20)", rule: "runtime", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "azure/login@v3.0.1", "azure/login@v2.3.0") },
+    { name: "actions/checkout v4 (node20)", rule: "runtime", edit: (r) => replaceIn(r, wf("pulumi-destroy.yml"), "actions/checkout@v7.0.1", "actions/checkout@v4.2.2") },
+    { name: "actions/setup-node v4 (node20) in the composite action", rule: "runtime", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "actions/setup-node@v7.0.0", "actions/setup-node@v4.4.0") },
+    { name: "pulumi/esc-action v1 (node20)", rule: "runtime", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "pulumi/esc-action@v3.1.0", "pulumi/esc-action@v1.6.0") },
+    {
+        name: "a SHA pin whose comment names a node20 major", rule: "runtime",
+        edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "pulumi/actions@v7.0.0", "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1"),
+    },
+    { name: "a SHA pin without a version comment", rule: "runtime", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "pulumi/actions@v7.0.0", "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d") },
+    { name: "an action not in the runtime table", rule: "runtime", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "      - id: setup\n", "      - uses: someone/some-action@v1.0.0\n\n      - id: setup\n") },
+    // action-inputs: what actionlint 1.7.7 no longer checks for the new majors.
+    { name: "an unknown pulumi/actions v7 input", rule: "action-inputs", edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "comment-on-pr: true", "comment-on-pull-request: true") },
+    { name: "an unknown esc-action input", rule: "action-inputs", edit: (r) => replaceIn(r, wf("pulumi-destroy.yml"), "          version: ${{ steps.setup.outputs.pulumi-version }}", "          cli-version: ${{ steps.setup.outputs.pulumi-version }}") },
+    { name: "a major whose inputs nobody recorded", rule: "action-inputs", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "actions/checkout@v7.0.1", "actions/checkout@v8.0.0") },
+    // node: LTS lines from 22 on, and not past their end of life.
+    { name: "Node.js 20", rule: "node", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "node-version: 24", "node-version: 20") },
+    { name: "Node.js 25 (never LTS)", rule: "node", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "node-version: 24", "node-version: 25") },
+    { name: "node-version lts/*", rule: "node", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "node-version: 24", "node-version: lts/*") },
+    { name: "no node-version", rule: "node", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "        node-version: 24\n", "") },
+    { name: "Node.js 22 after its end of life", rule: "node", edit: (r) => replaceIn(r, ".github/actions/setup/action.yml", "node-version: 24", "node-version: 22"), today: new Date("2027-05-01T00:00:00Z") },
+    // credentials: the OIDC path and the ESC path are both wired, exclusive, and for the job's own stack.
+    { name: "azure/login on both paths", rule: "credentials", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "        if: ${{ vars.ESC_PROJECT == '' }}\n", "") },
+    { name: "no ESC path", rule: "credentials", edit: (r) => editSteps(r, wf("pulumi-preview.yml"), (steps) => steps.filter((s) => !s.uses?.startsWith("pulumi/esc-action@"))) },
+    { name: "the ESC step on the OIDC path", rule: "credentials", edit: (r) => replaceIn(r, wf("pulumi-destroy.yml"), "if: ${{ vars.ESC_PROJECT != '' }}\n        uses: pulumi/esc-action", "if: ${{ vars.ESC_PROJECT == '' }}\n        uses: pulumi/esc-action") },
+    { name: "the prod job opening the dev environment", rule: "credentials", edit: (r) => replaceIn(r, wf("pulumi-deploy.yml"), "environment: ${{ vars.ESC_PROJECT }}/prod", "environment: ${{ vars.ESC_PROJECT }}/dev") },
+    { name: "an ESC environment not under ESC_PROJECT", rule: "credentials", edit: (r) => replaceIn(r, wf("pulumi-drift.yml"), "environment: ${{ vars.ESC_PROJECT }}/${{ matrix.stack }}", "environment: contoso/securepg/${{ matrix.stack }}") },
+    {
+        name: "the ESC step exporting nothing", rule: "credentials",
+        edit: (r) => replaceIn(r, wf("pulumi-preview.yml"), "          version: ${{ steps.setup.outputs.pulumi-version }}", "          version: ${{ steps.setup.outputs.pulumi-version }}\n          export-environment-variables: false"),
+    },
+    { name: "no Azure CLI login on the ESC path", rule: "credentials", edit: (r) => editSteps(r, wf("pulumi-deploy.yml"), (steps) => steps.filter((s) => s.name !== "Azure CLI login with the ESC credentials")) },
+    {
+        name: "the ESC step after pulumi", rule: "credentials",
+        edit: (r) => editSteps(r, wf("pulumi-deploy.yml"), (steps) => [...steps.filter((s) => !s.uses?.startsWith("pulumi/esc-action@")), ...steps.filter((s) => s.uses?.startsWith("pulumi/esc-action@"))]),
+    },
+    {
+        name: "the destroy guard after the ESC step", rule: "destroy",
+        edit: (r) => editSteps(r, wf("pulumi-destroy.yml"), (steps) => {
+            const guard = steps.findIndex((s) => s.name === "Refuse production stacks");
+            const moved = steps.filter((_, i) => i !== guard).filter((s) => !s.uses?.startsWith("azure/login@"));
+            moved.splice(moved.findIndex((s) => s.uses?.startsWith("pulumi/esc-action@")) + 1, 0, steps[guard]);
+            return moved;
+        }),
+    },
 ];
 
 for (const m of mutations) {
     test(`the rules catch ${m.name} (${m.rule})`, () => {
-        const problems = withCopy(m.edit, (root) => checkRepo(loadRepo(root)));
+        const problems = withCopy(m.edit, (root) => checkRepo(loadRepo(root), { today: m.today }));
         assert.ok(problems.some((p) => p.rule === m.rule), `expected a "${m.rule}" problem, got [${rulesOf(problems).join(", ")}]:\n${problems.map((p) => `${p.rule} ${p.where}: ${p.message}`).join("\n")}`);
     });
 }
