@@ -6,15 +6,17 @@
  * A value that is unknown during preview (`UNKNOWN`) is never reported: the check runs again on
  * `pulumi up`, when the engine knows it.
  */
-import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "../lib/cidr";
-import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
-import { regionZones } from "../lib/regions";
-import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "../lib/siteToSite";
+import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "./vendor/cidr";
+import { regionZones } from "./vendor/regions";
+import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "./vendor/siteToSite";
 import {
     armName, arr, formatPath, isKind, kindOf, isUnknown, obj, present, sameText, str, TYPES, walkStrings,
     type Props, type PropPath,
 } from "./props";
+import { DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH } from "./config";
 import { secretIndex } from "./secretness";
+
+export { DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH };
 
 /** A problem found by a stack-level check; `urn` names the resource at fault (none: the stack). */
 export interface Finding {
@@ -88,10 +90,12 @@ export function firewallRange(props: Props): Ipv4Cidr | "unknown" | string {
 }
 
 const FULL_RANGE = 2 ** 32;
-const SLASH_24 = 256;
 
-/** No `0.0.0.0`–`255.255.255.255`, nothing wider than a /24 of public address space. */
-export function checkFirewallRule(props: Props): string[] {
+/**
+ * No `0.0.0.0`–`255.255.255.255`, and nothing wider than a /`widestPrefixLength` (24 unless
+ * configured) of public address space.
+ */
+export function checkFirewallRule(props: Props, widestPrefixLength: number = DEFAULT_WIDEST_PREFIX_LENGTH): string[] {
     const range = firewallRange(props);
     if (range === "unknown") {
         return [];
@@ -103,8 +107,8 @@ export function checkFirewallRule(props: Props): string[] {
     if (size === FULL_RANGE) {
         return [`firewall rule ${range.text} opens the server to the whole Internet`];
     }
-    if (size > SLASH_24 && !isRfc1918(range)) {
-        return [`firewall rule ${range.text} admits ${size} addresses, wider than a /24 of public address space; allow the office or CI ranges you need`];
+    if (size > 2 ** (32 - widestPrefixLength) && !isRfc1918(range)) {
+        return [`firewall rule ${range.text} admits ${size} addresses, wider than a /${widestPrefixLength} of public address space; allow the office or CI ranges you need`];
     }
     return [];
 }
@@ -173,7 +177,6 @@ export function checkServerResilience(props: Props): string[] {
 // Network
 // ------------------------------------------------------------------------------------------------
 
-export const DEFAULT_PROTECTED_PORTS: readonly number[] = [22, 5432];
 const PORT_NAMES: Record<number, string> = { 22: "SSH", 5432: "PostgreSQL" };
 const INTERNET_SOURCES = ["*", "any", "internet", "::/0"];
 const NON_TCP = ["udp", "icmp", "esp", "ah"];
@@ -292,12 +295,21 @@ export function checkPublicIpSku(props: Props): string[] {
 // VPN gateway
 // ------------------------------------------------------------------------------------------------
 
-/** No Basic gateway SKU: it has no OpenVPN, IKEv2, RADIUS or Entra ID and needs a Basic public IP. */
-export function checkGatewaySku(props: Props): string[] {
+/**
+ * No Basic gateway SKU: it has no OpenVPN, IKEv2, RADIUS or Entra ID and needs a Basic public IP.
+ * A VPN gateway's SKU is one of `allowedSkus` (every other VPN SKU unless configured); ExpressRoute
+ * gateways have SKUs of their own and are only held to the first rule.
+ */
+export function checkGatewaySku(props: Props, allowedSkus: readonly string[] = DEFAULT_ALLOWED_GATEWAY_SKUS): string[] {
     const sku = obj(props.sku);
-    return sameText(sku.name, "Basic") || sameText(sku.tier, "Basic")
-        ? ["sku is Basic: it has no OpenVPN, IKEv2 or Entra ID and needs a retired Basic public IP; use VpnGw1AZ or larger"]
-        : [];
+    if (sameText(sku.name, "Basic") || sameText(sku.tier, "Basic")) {
+        return ["sku is Basic: it has no OpenVPN, IKEv2 or Entra ID and needs a retired Basic public IP; use VpnGw1AZ or larger"];
+    }
+    const name = str(sku.name);
+    if (name === undefined || sameText(props.gatewayType, "ExpressRoute") || allowedSkus.some((allowed) => sameText(name, allowed))) {
+        return [];
+    }
+    return [`sku is ${show(name)}: this policy pack allows only ${allowedSkus.join(", ")} (vpn-gateway-no-basic-sku allowedSkus)`];
 }
 
 /**
@@ -527,8 +539,6 @@ export function checkPasswordlessHasEntraAdmin(resources: readonly StackResource
     }
     return findings;
 }
-
-export const DEFAULT_RETENTION_FLOOR_DAYS = PROD_RETENTION_FLOOR_DAYS;
 
 /**
  * In a production stack (any resource tagged so, or none tagged otherwise), every workspace and

@@ -38,8 +38,35 @@ export interface Violation {
 export interface SimOptions {
     /** Attach secret paths as `installSecretnessShim` does (default true). */
     readonly secretnessVisible?: boolean;
-    /** Per-policy configuration returned by `getConfig`. */
-    readonly config?: Record<string, object>;
+    /**
+     * A `--policy-pack-config` file's contents: per policy an enforcement level, or an object of
+     * settings with an optional `enforcementLevel`. As the engine does, each policy's `getConfig`
+     * gets its schema's defaults overlaid with the file's settings, without `enforcementLevel`.
+     */
+    readonly config?: PackConfig;
+}
+
+export type PackConfig = Readonly<Record<string, string | Readonly<Record<string, unknown>>>>;
+
+type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** What `getConfig` returns to a policy under the engine (pulumi/pulumi pkg/resource/analyzer/config.go). */
+export function settingsFor(policy: AnyPolicy | undefined, config: PackConfig | undefined, name = policy?.name ?? ""): Record<string, unknown> {
+    const defaults = Object.fromEntries(Object.entries(policy?.configSchema?.properties ?? {})
+        .filter(([, schema]) => schema.default !== undefined).map(([key, schema]) => [key, structuredClone(schema.default)]));
+    const given = config?.[name];
+    if (given === undefined || typeof given === "string") {
+        return defaults;
+    }
+    const { enforcementLevel: _level, ...settings } = given;
+    return { ...defaults, ...settings };
+}
+
+/** The enforcement level a policy runs at: the file's (`all`, then the policy's own) over the policy's. */
+export function levelFor(policy: AnyPolicy, config: PackConfig | undefined): EnforcementLevel {
+    const levelIn = (entry: unknown): EnforcementLevel | undefined =>
+        typeof entry === "string" ? entry as EnforcementLevel : (entry as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
+    return levelIn(config?.[policy.name]) ?? levelIn(config?.all) ?? policy.enforcementLevel ?? "advisory";
 }
 
 export class NotApplicable extends Error {
@@ -67,7 +94,7 @@ const throwNotApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
 };
 
-export function resourceArgs(resource: SimResource, options: SimOptions = {}, policyName = ""): ResourceValidationArgs {
+export function resourceArgs(resource: SimResource, options: SimOptions = {}, policy?: AnyPolicy): ResourceValidationArgs {
     const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
     return {
         type: resource.type,
@@ -83,12 +110,12 @@ export function resourceArgs(resource: SimResource, options: SimOptions = {}, po
         stackTags: new Map(),
         isType: (resourceClass) => typeToken(resourceClass) === resource.type,
         asType: ((resourceClass: unknown) => (typeToken(resourceClass) === resource.type ? props : undefined)) as ResourceValidationArgs["asType"],
-        getConfig: <T extends object>() => (options.config?.[policyName] ?? {}) as T,
+        getConfig: <T extends object>() => settingsFor(policy, options.config) as T,
         notApplicable: throwNotApplicable,
     };
 }
 
-export function stackArgs(resources: SimResource[], options: SimOptions = {}, policyName = ""): StackValidationArgs {
+export function stackArgs(resources: SimResource[], options: SimOptions = {}, policy?: AnyPolicy): StackValidationArgs {
     const byUrn = new Map<string, PolicyResource>();
     const views: PolicyResource[] = resources.map((resource) => {
         const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
@@ -109,7 +136,7 @@ export function stackArgs(resources: SimResource[], options: SimOptions = {}, po
     return {
         resources: views,
         stackTags: new Map(),
-        getConfig: <T extends object>() => (options.config?.[policyName] ?? {}) as T,
+        getConfig: <T extends object>() => settingsFor(policy, options.config) as T,
         notApplicable: throwNotApplicable,
     };
 }
@@ -134,10 +161,13 @@ export async function runPack(policies: Array<ResourceValidationPolicy | StackVa
     const violations: Violation[] = [];
     const applied = new Map<string, number>(policies.map((p) => [p.name, 0]));
     for (const policy of policies) {
-        const level = policy.enforcementLevel ?? "advisory";
+        const level = levelFor(policy, options.config);
+        if (level === "disabled") {
+            continue;
+        }
         if (isStackPolicy(policy)) {
             try {
-                await policy.validateStack(stackArgs(resources, options, policy.name), (message, urn) => {
+                await policy.validateStack(stackArgs(resources, options, policy), (message, urn) => {
                     violations.push({ policy: policy.name, enforcementLevel: level, message, urn });
                 });
                 applied.set(policy.name, (applied.get(policy.name) ?? 0) + 1);
@@ -152,7 +182,7 @@ export async function runPack(policies: Array<ResourceValidationPolicy | StackVa
             let ran = false;
             for (const validation of validationsOf(policy)) {
                 try {
-                    await validation(resourceArgs(resource, options, policy.name), (message) => {
+                    await validation(resourceArgs(resource, options, policy), (message) => {
                         // The analyzer always attributes a resource policy's violation to the resource.
                         violations.push({ policy: policy.name, enforcementLevel: level, message, urn: resource.urn });
                     });
