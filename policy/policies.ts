@@ -14,7 +14,7 @@ import { NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, 
 import { isKind, snapshotProps, type Props } from "./props";
 import {
     checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
-    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
+    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, environmentOf, isProduction,
     checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, checkSiteConnection,
@@ -24,7 +24,6 @@ import {
     DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH, firewallConfigSchema,
     gatewaySkuConfigSchema, integerSetting, listSetting, portsConfigSchema, retentionConfigSchema, unknownKeys, unknownKeysMessage,
 } from "./config";
-import { secretPathsOf } from "./secretness";
 import { checkAzureRequests } from "./vendor/azureRules";
 
 type ResourceClass = new (name: string, args: never, ...rest: never[]) => Resource;
@@ -85,7 +84,6 @@ export function stackResourceOf(resource: PolicyResource): StackResource {
         dependencies: (resource.dependencies ?? []).map((d) => d.urn),
         propertyDependencies,
         additionalSecretOutputs: resource.opts?.additionalSecretOutputs ?? [],
-        secretPaths: secretPathsOf(resource.props),
     };
 }
 
@@ -303,18 +301,10 @@ export const logRetentionFloor: StackValidationPolicy = {
 
 export const secretsStaySecret: StackValidationPolicy = {
     name: "secrets-stay-secret",
-    description: "Passwords, private keys and values containing them are Pulumi secrets, in resource properties and stack outputs; known sensitive outputs are declared additionalSecretOutputs.",
+    description: "Known sensitive outputs are declared additionalSecretOutputs, and passwords and private keys appear only under names that say they are credentials (never in tags, names or other stack outputs). Whether a value is a secret is invisible to a policy pack.",
     enforcementLevel: mandatory,
     severity: "critical",
     validateStack: forStack(checkSecrets),
-};
-
-export const secretsVisibleToPolicy: StackValidationPolicy = {
-    name: "secrets-visible-to-policy",
-    description: "Reports when the pack cannot see which values are secrets, so secrets-stay-secret checks less than it should.",
-    enforcementLevel: advisory,
-    severity: "low",
-    validateStack: forStack(checkSecretnessVisible),
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -345,7 +335,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
 
 export const stackPolicies: StackValidationPolicy[] = [
     vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, prodDiagnosticsOn, postgresPasswordlessHasEntraAdmin, logRetentionFloor,
-    secretsStaySecret, secretsVisibleToPolicy, azureRequestRules,
+    secretsStaySecret, azureRequestRules,
 ];
 
 /** Everything the pack enforces, in the order it reports. */

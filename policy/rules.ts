@@ -14,7 +14,6 @@ import {
     type Props, type PropPath,
 } from "./props";
 import { DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH } from "./config";
-import { secretIndex } from "./secretness";
 
 export { DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH };
 
@@ -412,8 +411,6 @@ export interface StackResource {
     /** URNs each property depends on, when the engine provides them. */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     readonly additionalSecretOutputs: readonly string[];
-    /** Paths of the secret values in `props`; undefined when secretness is not visible. */
-    readonly secretPaths: readonly PropPath[] | undefined;
 }
 
 function ofKind(resources: readonly StackResource[], token: string): StackResource[] {
@@ -577,8 +574,8 @@ export const SENSITIVE_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
     [TYPES.vpnConnection]: ["sharedKey"],
 };
 
-/** A property or output name that says it carries a credential. */
-const SENSITIVE_NAME = /(password|passwd|passphrase|secret|privatekey(pem|openssh|pkcs8)?|sharedkey|accesskey|connectionstring|clientcertificates|credentials?)$/i;
+/** A property or output name that says it carries a credential, or several (`siteSharedKeys`). */
+const SENSITIVE_NAME = /(password|passwd|passphrase|secret|privatekey(pem|openssh|pkcs8)?|sharedkey|accesskey|connectionstring|clientcertificate|credential)s?$/i;
 /** ... unless it says it does not (`connectionStringWithoutPassword`). */
 const NOT_SENSITIVE_NAME = /without/i;
 const PRIVATE_KEY_PEM = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
@@ -614,12 +611,15 @@ function describe(resource: StackResource, path: PropPath): string {
 }
 
 /**
- * Passwords, private keys and whatever carries them stay secret:
- * - outputs listed in SENSITIVE_OUTPUTS are declared `additionalSecretOutputs`;
- * - where secretness is visible (see secretness.ts), every string whose name says it is a
- *   credential, that holds a PEM private key, or that contains the value of such a credential is
- *   a secret: resource inputs and outputs and, through the `pulumi:pulumi:Stack` resource, the
- *   stack outputs.
+ * What a policy can see of secrets through @pulumi/policy's public API: secret values arrive
+ * unwrapped, indistinguishable from plaintext (pulumi/pulumi-policy#241), so whether a value is a
+ * secret is not checked. What is checked:
+ * - outputs listed in SENSITIVE_OUTPUTS are declared `additionalSecretOutputs` (resource options);
+ * - a credential (a string whose name says so, an output SENSITIVE_OUTPUTS lists, a PEM private key)
+ *   appears nowhere but under a name that says it carries one: not copied into a tag, a name, a
+ *   plain setting or a stack output like `dsn` (resource inputs and outputs and, through the
+ *   `pulumi:pulumi:Stack` resource, the stack outputs). A value under such a name is what the
+ *   program wraps in `pulumi.secret()`; anywhere else it is plaintext by construction.
  */
 export function checkSecrets(resources: readonly StackResource[]): Finding[] {
     const findings: Finding[] = [];
@@ -631,41 +631,31 @@ export function checkSecrets(resources: readonly StackResource[]): Finding[] {
         }
     }
 
-    // Values of credentials anywhere in the stack, to find copies of them in plain strings.
+    // Values of credentials anywhere in the stack, to find copies of them elsewhere.
     const credentials = new Map<string, string>();
     for (const resource of resources) {
         walkStrings(resource.props, (path, text) => {
-            if (text.length >= MIN_TRACKED_SECRET_LENGTH && (isCredential(resource, path) || PRIVATE_KEY_PEM.test(text)) && !credentials.has(text)) {
+            if (text.length >= MIN_TRACKED_SECRET_LENGTH && isCredential(resource, path) && !credentials.has(text)) {
                 credentials.set(text, describe(resource, path));
             }
         });
     }
 
-    for (const resource of resources.filter((r) => r.secretPaths !== undefined)) {
-        const isSecret = secretIndex(resource.secretPaths ?? []);
+    for (const resource of resources) {
         walkStrings(resource.props, (path, text) => {
-            if (text === "" || isSecret(path)) {
+            if (text === "" || withinCredential(resource, path)) {
                 return;
             }
             const where = describe(resource, path);
-            if (withinCredential(resource, path)) {
-                findings.push({ urn: resource.urn, message: `${where} carries a credential but is not a secret; wrap it in pulumi.secret()` });
-            } else if (PRIVATE_KEY_PEM.test(text)) {
-                findings.push({ urn: resource.urn, message: `${where} holds a PEM private key but is not a secret` });
-            } else {
-                const copied = [...credentials.entries()].find(([value]) => text.includes(value));
-                if (copied) {
-                    findings.push({ urn: resource.urn, message: `${where} contains the value of ${copied[1]} but is not a secret` });
-                }
+            if (PRIVATE_KEY_PEM.test(text)) {
+                findings.push({ urn: resource.urn, message: `${where} holds a PEM private key under a name that does not say it is a credential; keep it in a secret output named for it` });
+                return;
+            }
+            const copied = [...credentials.entries()].find(([value]) => text.includes(value));
+            if (copied) {
+                findings.push({ urn: resource.urn, message: `${where} contains the value of ${copied[1]} under a name that does not say it is a credential; keep it in a secret output named for it` });
             }
         });
     }
     return findings;
-}
-
-/** Reports when no resource carries secretness information (the shim in secretness.ts is inactive). */
-export function checkSecretnessVisible(resources: readonly StackResource[]): Finding[] {
-    return resources.length === 0 || resources.some((r) => r.secretPaths !== undefined)
-        ? []
-        : [{ message: "the policy pack cannot see which values are secrets (@pulumi/policy changed?): secrets-stay-secret only checks additionalSecretOutputs" }];
 }

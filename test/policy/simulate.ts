@@ -4,7 +4,7 @@
  * every stack policy against the whole stack, with fake args objects and a reportViolation spy.
  *
  * Resources come in wire form (the harness's registered inputs, secrets still wrapped); like the
- * analyzer with `installSecretnessShim`, policies get them unwrapped with the secret paths attached.
+ * analyzer, policies get them unwrapped, with nothing left to tell a secret from plaintext.
  */
 import type {
     EnforcementLevel, PolicyResource, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy,
@@ -12,7 +12,28 @@ import type {
 } from "@pulumi/policy";
 import { PROJECT_NAME } from "../harness/stackFiles";
 import type { ProgramRun } from "../harness/program";
-import { attachSecretPaths, SECRET_SIG_KEY, SECRET_SIG_VALUE, secretPathsInWire, unwrapWire } from "../../policy/secretness";
+
+/** The wire encoding of a secret: `{[SECRET_SIG_KEY]: SECRET_SIG_VALUE, value}` (@pulumi/pulumi runtime/rpc). */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function isWireSecret(value: unknown): value is { value: unknown } {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG_VALUE;
+}
+
+/** Wire-format properties with every secret marker removed, as @pulumi/policy hands them to a policy. */
+export function unwrapWire(raw: unknown): unknown {
+    if (isWireSecret(raw)) {
+        return unwrapWire(raw.value);
+    }
+    if (raw === null || typeof raw !== "object") {
+        return raw;
+    }
+    if (Array.isArray(raw)) {
+        return raw.map(unwrapWire);
+    }
+    return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined).map(([k, v]) => [k, unwrapWire(v)]));
+}
 
 /** A resource as the engine registers it: inputs in wire form (secrets wrapped). */
 export interface SimResource {
@@ -36,8 +57,6 @@ export interface Violation {
 }
 
 export interface SimOptions {
-    /** Attach secret paths as `installSecretnessShim` does (default true). */
-    readonly secretnessVisible?: boolean;
     /**
      * A `--policy-pack-config` file's contents: per policy an enforcement level, or an object of
      * settings with an optional `enforcementLevel`. As the engine does, each policy's `getConfig`
@@ -80,9 +99,8 @@ export function wireSecret(value: unknown): Record<string, unknown> {
 }
 
 /** What a policy's `props` holds for wire-form properties. */
-export function propsOf(wire: Record<string, unknown>, secretnessVisible = true): Record<string, any> {
-    const props = unwrapWire(wire) as Record<string, any>;
-    return secretnessVisible ? attachSecretPaths(props, secretPathsInWire(wire)) : props;
+export function propsOf(wire: Record<string, unknown>): Record<string, any> {
+    return unwrapWire(wire) as Record<string, any>;
 }
 
 function typeToken(resourceClass: unknown): string | undefined {
@@ -95,7 +113,7 @@ const throwNotApplicable = (reason?: string): never => {
 };
 
 export function resourceArgs(resource: SimResource, options: SimOptions = {}, policy?: AnyPolicy): ResourceValidationArgs {
-    const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
+    const props = propsOf(resource.inputs);
     return {
         type: resource.type,
         props,
@@ -118,7 +136,7 @@ export function resourceArgs(resource: SimResource, options: SimOptions = {}, po
 export function stackArgs(resources: SimResource[], options: SimOptions = {}, policy?: AnyPolicy): StackValidationArgs {
     const byUrn = new Map<string, PolicyResource>();
     const views: PolicyResource[] = resources.map((resource) => {
-        const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
+        const props = propsOf(resource.inputs);
         const view: PolicyResource = {
             type: resource.type, props, urn: resource.urn, name: resource.name,
             opts: resourceArgs(resource, options).opts,
