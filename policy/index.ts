@@ -5,10 +5,6 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
-import { installSecretnessShim } from "./secretness";
-
-// Before any request arrives: lets secrets-stay-secret see which values are secrets.
-installSecretnessShim();
 
 new PolicyPack("securepg", {
     description: "Guardrails for securepg: TLS-only PostgreSQL without public exposure, locked-down network and proxy VM, "

@@ -5,7 +5,7 @@
  */
 import type { Resource } from "@pulumi/pulumi";
 import type {
-    EnforcementLevel, PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy,
+    EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidation, StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
 import { VirtualMachine } from "@pulumi/azure-native/compute";
@@ -14,14 +14,17 @@ import { NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, 
 import { isKind, snapshotProps, type Props } from "./props";
 import {
     checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
-    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
+    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
-    checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, DEFAULT_PROTECTED_PORTS, environmentOf, isProduction,
-    checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, checkSiteConnection, DEFAULT_RETENTION_FLOOR_DAYS,
+    checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, environmentOf, isProduction,
+    checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, checkSiteConnection,
     type Finding, type StackResource,
 } from "./rules";
-import { secretPathsOf } from "./secretness";
-import { checkAzureRequests } from "../lib/azureRules";
+import {
+    DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH, firewallConfigSchema,
+    gatewaySkuConfigSchema, integerSetting, listSetting, portsConfigSchema, retentionConfigSchema, unknownKeys, unknownKeysMessage,
+} from "./config";
+import { checkAzureRequests } from "./vendor/azureRules";
 
 type ResourceClass = new (name: string, args: never, ...rest: never[]) => Resource;
 
@@ -39,17 +42,33 @@ export function typeTokenOf(resourceClass: ResourceClass): string {
  * (`azure-native:network/v20240301:NetworkSecurityGroup`). The rule gets a plain copy of the inputs
  * in which values unknown during preview are `UNKNOWN` instead of throwing.
  */
-function forResources(resourceClass: ResourceClass, check: (props: Props, args: ResourceValidationArgs) => string[]): ResourceValidation {
+function forResources(resourceClass: ResourceClass, check: (props: Props, args: ResourceValidationArgs) => string[], configured?: Configured): ResourceValidation {
     const token = typeTokenOf(resourceClass);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
         if (!isKind(args.type, token)) {
             args.notApplicable(`applies only to ${token}`);
         }
-        for (const message of check(snapshotProps(args.props), args)) {
+        for (const message of [...configProblems(configured, args), ...check(snapshotProps(args.props), args)]) {
             reportViolation(message);
         }
     };
 }
+
+/** A configurable policy: its name and schema, to check its configuration for keys it does not know. */
+interface Configured {
+    readonly name: string;
+    readonly schema: PolicyConfigSchema;
+}
+
+function configProblems(configured: Configured | undefined, args: { getConfig<T extends object>(): T }): string[] {
+    if (configured === undefined) {
+        return [];
+    }
+    const unknown = unknownKeys(configured.schema, args.getConfig<object>());
+    return unknown.length > 0 ? [unknownKeysMessage(configured.name, configured.schema, unknown)] : [];
+}
+
+const settings = (args: { getConfig<T extends object>(): T }): Record<string, unknown> => args.getConfig<Record<string, unknown>>();
 
 /** CrossGuard's view of a stack resource as the plain data the stack-level rules take. */
 export function stackResourceOf(resource: PolicyResource): StackResource {
@@ -65,13 +84,15 @@ export function stackResourceOf(resource: PolicyResource): StackResource {
         dependencies: (resource.dependencies ?? []).map((d) => d.urn),
         propertyDependencies,
         additionalSecretOutputs: resource.opts?.additionalSecretOutputs ?? [],
-        secretPaths: secretPathsOf(resource.props),
     };
 }
 
-function forStack(check: (resources: StackResource[]) => Finding[]): StackValidation {
+function forStack(check: (resources: StackResource[], args: StackValidationArgs) => Finding[], configured?: Configured): StackValidation {
     return (args: StackValidationArgs, reportViolation: ReportViolation) => {
-        for (const finding of check(args.resources.map(stackResourceOf))) {
+        for (const message of configProblems(configured, args)) {
+            reportViolation(message);
+        }
+        for (const finding of check(args.resources.map(stackResourceOf), args)) {
             reportViolation(finding.message, finding.urn);
         }
     };
@@ -92,12 +113,17 @@ export const postgresTlsRequired: ResourceValidationPolicy = {
     validateResource: forResources(Configuration, checkServerParameter),
 };
 
+const FIREWALL_POLICY = "postgres-firewall-no-open-ranges";
+
 export const postgresFirewallNoOpenRanges: ResourceValidationPolicy = {
-    name: "postgres-firewall-no-open-ranges",
-    description: "No PostgreSQL firewall rule 0.0.0.0-255.255.255.255, and none wider than a /24 of public address space.",
+    name: FIREWALL_POLICY,
+    description: "No PostgreSQL firewall rule 0.0.0.0-255.255.255.255, and none wider than a /24 of public address space (widestPrefixLength).",
     enforcementLevel: mandatory,
     severity: "critical",
-    validateResource: forResources(FirewallRule, checkFirewallRule),
+    configSchema: firewallConfigSchema,
+    validateResource: forResources(FirewallRule, (props, args) =>
+        checkFirewallRule(props, integerSetting(settings(args), "widestPrefixLength", DEFAULT_WIDEST_PREFIX_LENGTH)),
+    { name: FIREWALL_POLICY, schema: firewallConfigSchema }),
 };
 
 export const postgresFirewallAllowAzureServices: ResourceValidationPolicy = {
@@ -144,24 +170,19 @@ export const postgresDevResilience: ResourceValidationPolicy = {
 // Network
 // ------------------------------------------------------------------------------------------------
 
-function protectedPorts(args: ResourceValidationArgs): readonly number[] {
-    const ports = args.getConfig<{ ports?: number[] }>().ports;
-    return Array.isArray(ports) && ports.length > 0 ? ports : DEFAULT_PROTECTED_PORTS;
-}
+const NSG_POLICY = "nsg-no-internet-to-ssh-or-postgres";
+const isPort = (item: unknown): item is number => Number.isInteger(item);
+const protectedPorts = (args: ResourceValidationArgs) => listSetting(settings(args), "ports", isPort, DEFAULT_PROTECTED_PORTS);
 
 export const nsgNoInternetToSshOrPostgres: ResourceValidationPolicy = {
-    name: "nsg-no-internet-to-ssh-or-postgres",
-    description: "No NSG rule allows the Internet (*, Any, Internet, 0.0.0.0/0, ::/0, public /8 or wider) inbound to SSH (22) or PostgreSQL (5432).",
+    name: NSG_POLICY,
+    description: "No NSG rule allows the Internet (*, Any, Internet, 0.0.0.0/0, ::/0, public /8 or wider) inbound to SSH (22) or PostgreSQL (5432) (ports).",
     enforcementLevel: mandatory,
     severity: "critical",
-    configSchema: {
-        properties: {
-            ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [...DEFAULT_PROTECTED_PORTS] },
-        },
-    },
+    configSchema: portsConfigSchema,
     validateResource: [
-        forResources(NetworkSecurityGroup, (props, args) => checkNetworkSecurityGroup(props, protectedPorts(args))),
-        forResources(SecurityRule, (props, args) => checkSecurityRule(props, protectedPorts(args))),
+        forResources(NetworkSecurityGroup, (props, args) => checkNetworkSecurityGroup(props, protectedPorts(args)), { name: NSG_POLICY, schema: portsConfigSchema }),
+        forResources(SecurityRule, (props, args) => checkSecurityRule(props, protectedPorts(args)), { name: NSG_POLICY, schema: portsConfigSchema }),
     ],
 };
 
@@ -196,12 +217,18 @@ export const publicIpNoBasicSku: ResourceValidationPolicy = {
 // VPN
 // ------------------------------------------------------------------------------------------------
 
+const GATEWAY_SKU_POLICY = "vpn-gateway-no-basic-sku";
+const isString = (item: unknown): item is string => typeof item === "string";
+
 export const vpnGatewayNoBasicSku: ResourceValidationPolicy = {
-    name: "vpn-gateway-no-basic-sku",
-    description: "VPN gateways do not use the Basic SKU (no OpenVPN, IKEv2 or Entra ID; needs a retired Basic public IP).",
+    name: GATEWAY_SKU_POLICY,
+    description: "VPN gateways do not use the Basic SKU (no OpenVPN, IKEv2 or Entra ID; needs a retired Basic public IP), and use one of the allowed SKUs (allowedSkus).",
     enforcementLevel: mandatory,
     severity: "high",
-    validateResource: forResources(VirtualNetworkGateway, checkGatewaySku),
+    configSchema: gatewaySkuConfigSchema,
+    validateResource: forResources(VirtualNetworkGateway, (props, args) =>
+        checkGatewaySku(props, listSetting(settings(args), "allowedSkus", isString, DEFAULT_ALLOWED_GATEWAY_SKUS)),
+    { name: GATEWAY_SKU_POLICY, schema: gatewaySkuConfigSchema }),
 };
 
 export const vpnAuthCertificateOrEntra: ResourceValidationPolicy = {
@@ -256,20 +283,16 @@ export const postgresPasswordlessHasEntraAdmin: StackValidationPolicy = {
     validateStack: forStack(checkPasswordlessHasEntraAdmin),
 };
 
+const RETENTION_POLICY = "log-retention-floor";
+
 export const logRetentionFloor: StackValidationPolicy = {
-    name: "log-retention-floor",
-    description: "In production, Log Analytics workspaces and tables the stack manages keep logs at least the floor (90 days unless configured).",
+    name: RETENTION_POLICY,
+    description: "In production, Log Analytics workspaces and tables the stack manages keep logs at least the floor (90 days unless configured: floorDays).",
     enforcementLevel: mandatory,
     severity: "medium",
-    configSchema: {
-        properties: { floorDays: { type: "integer", minimum: 30, maximum: 730, default: DEFAULT_RETENTION_FLOOR_DAYS } },
-    },
-    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-        const floor = args.getConfig<{ floorDays?: number }>().floorDays;
-        for (const finding of checkLogRetention(args.resources.map(stackResourceOf), typeof floor === "number" ? floor : DEFAULT_RETENTION_FLOOR_DAYS)) {
-            reportViolation(finding.message, finding.urn);
-        }
-    },
+    configSchema: retentionConfigSchema,
+    validateStack: forStack((resources, args) => checkLogRetention(resources, integerSetting(settings(args), "floorDays", DEFAULT_RETENTION_FLOOR_DAYS)),
+        { name: RETENTION_POLICY, schema: retentionConfigSchema }),
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -278,18 +301,10 @@ export const logRetentionFloor: StackValidationPolicy = {
 
 export const secretsStaySecret: StackValidationPolicy = {
     name: "secrets-stay-secret",
-    description: "Passwords, private keys and values containing them are Pulumi secrets, in resource properties and stack outputs; known sensitive outputs are declared additionalSecretOutputs.",
+    description: "Known sensitive outputs are declared additionalSecretOutputs, and passwords and private keys appear only under names that say they are credentials (never in tags, names or other stack outputs). Whether a value is a secret is invisible to a policy pack.",
     enforcementLevel: mandatory,
     severity: "critical",
     validateStack: forStack(checkSecrets),
-};
-
-export const secretsVisibleToPolicy: StackValidationPolicy = {
-    name: "secrets-visible-to-policy",
-    description: "Reports when the pack cannot see which values are secrets, so secrets-stay-secret checks less than it should.",
-    enforcementLevel: advisory,
-    severity: "low",
-    validateStack: forStack(checkSecretnessVisible),
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -320,7 +335,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
 
 export const stackPolicies: StackValidationPolicy[] = [
     vpnPublicIpZoneRedundant, vpnClientPoolNoVnetOverlap, prodDiagnosticsOn, postgresPasswordlessHasEntraAdmin, logRetentionFloor,
-    secretsStaySecret, secretsVisibleToPolicy, azureRequestRules,
+    secretsStaySecret, azureRequestRules,
 ];
 
 /** Everything the pack enforces, in the order it reports. */

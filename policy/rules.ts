@@ -6,15 +6,16 @@
  * A value that is unknown during preview (`UNKNOWN`) is never reported: the check runs again on
  * `pulumi up`, when the engine knows it.
  */
-import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "../lib/cidr";
-import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
-import { regionZones } from "../lib/regions";
-import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "../lib/siteToSite";
+import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "./vendor/cidr";
+import { regionZones } from "./vendor/regions";
+import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "./vendor/siteToSite";
 import {
     armName, arr, formatPath, isKind, kindOf, isUnknown, obj, present, sameText, str, TYPES, walkStrings,
     type Props, type PropPath,
 } from "./props";
-import { secretIndex } from "./secretness";
+import { DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH } from "./config";
+
+export { DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH };
 
 /** A problem found by a stack-level check; `urn` names the resource at fault (none: the stack). */
 export interface Finding {
@@ -88,10 +89,12 @@ export function firewallRange(props: Props): Ipv4Cidr | "unknown" | string {
 }
 
 const FULL_RANGE = 2 ** 32;
-const SLASH_24 = 256;
 
-/** No `0.0.0.0`–`255.255.255.255`, nothing wider than a /24 of public address space. */
-export function checkFirewallRule(props: Props): string[] {
+/**
+ * No `0.0.0.0`–`255.255.255.255`, and nothing wider than a /`widestPrefixLength` (24 unless
+ * configured) of public address space.
+ */
+export function checkFirewallRule(props: Props, widestPrefixLength: number = DEFAULT_WIDEST_PREFIX_LENGTH): string[] {
     const range = firewallRange(props);
     if (range === "unknown") {
         return [];
@@ -103,8 +106,8 @@ export function checkFirewallRule(props: Props): string[] {
     if (size === FULL_RANGE) {
         return [`firewall rule ${range.text} opens the server to the whole Internet`];
     }
-    if (size > SLASH_24 && !isRfc1918(range)) {
-        return [`firewall rule ${range.text} admits ${size} addresses, wider than a /24 of public address space; allow the office or CI ranges you need`];
+    if (size > 2 ** (32 - widestPrefixLength) && !isRfc1918(range)) {
+        return [`firewall rule ${range.text} admits ${size} addresses, wider than a /${widestPrefixLength} of public address space; allow the office or CI ranges you need`];
     }
     return [];
 }
@@ -173,7 +176,6 @@ export function checkServerResilience(props: Props): string[] {
 // Network
 // ------------------------------------------------------------------------------------------------
 
-export const DEFAULT_PROTECTED_PORTS: readonly number[] = [22, 5432];
 const PORT_NAMES: Record<number, string> = { 22: "SSH", 5432: "PostgreSQL" };
 const INTERNET_SOURCES = ["*", "any", "internet", "::/0"];
 const NON_TCP = ["udp", "icmp", "esp", "ah"];
@@ -292,12 +294,21 @@ export function checkPublicIpSku(props: Props): string[] {
 // VPN gateway
 // ------------------------------------------------------------------------------------------------
 
-/** No Basic gateway SKU: it has no OpenVPN, IKEv2, RADIUS or Entra ID and needs a Basic public IP. */
-export function checkGatewaySku(props: Props): string[] {
+/**
+ * No Basic gateway SKU: it has no OpenVPN, IKEv2, RADIUS or Entra ID and needs a Basic public IP.
+ * A VPN gateway's SKU is one of `allowedSkus` (every other VPN SKU unless configured); ExpressRoute
+ * gateways have SKUs of their own and are only held to the first rule.
+ */
+export function checkGatewaySku(props: Props, allowedSkus: readonly string[] = DEFAULT_ALLOWED_GATEWAY_SKUS): string[] {
     const sku = obj(props.sku);
-    return sameText(sku.name, "Basic") || sameText(sku.tier, "Basic")
-        ? ["sku is Basic: it has no OpenVPN, IKEv2 or Entra ID and needs a retired Basic public IP; use VpnGw1AZ or larger"]
-        : [];
+    if (sameText(sku.name, "Basic") || sameText(sku.tier, "Basic")) {
+        return ["sku is Basic: it has no OpenVPN, IKEv2 or Entra ID and needs a retired Basic public IP; use VpnGw1AZ or larger"];
+    }
+    const name = str(sku.name);
+    if (name === undefined || sameText(props.gatewayType, "ExpressRoute") || allowedSkus.some((allowed) => sameText(name, allowed))) {
+        return [];
+    }
+    return [`sku is ${show(name)}: this policy pack allows only ${allowedSkus.join(", ")} (vpn-gateway-no-basic-sku allowedSkus)`];
 }
 
 /**
@@ -400,8 +411,6 @@ export interface StackResource {
     /** URNs each property depends on, when the engine provides them. */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     readonly additionalSecretOutputs: readonly string[];
-    /** Paths of the secret values in `props`; undefined when secretness is not visible. */
-    readonly secretPaths: readonly PropPath[] | undefined;
 }
 
 function ofKind(resources: readonly StackResource[], token: string): StackResource[] {
@@ -528,8 +537,6 @@ export function checkPasswordlessHasEntraAdmin(resources: readonly StackResource
     return findings;
 }
 
-export const DEFAULT_RETENTION_FLOOR_DAYS = PROD_RETENTION_FLOOR_DAYS;
-
 /**
  * In a production stack (any resource tagged so, or none tagged otherwise), every workspace and
  * workspace table the stack manages keeps logs at least `floorDays`. A table at -1 inherits the
@@ -567,8 +574,8 @@ export const SENSITIVE_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
     [TYPES.vpnConnection]: ["sharedKey"],
 };
 
-/** A property or output name that says it carries a credential. */
-const SENSITIVE_NAME = /(password|passwd|passphrase|secret|privatekey(pem|openssh|pkcs8)?|sharedkey|accesskey|connectionstring|clientcertificates|credentials?)$/i;
+/** A property or output name that says it carries a credential, or several (`siteSharedKeys`). */
+const SENSITIVE_NAME = /(password|passwd|passphrase|secret|privatekey(pem|openssh|pkcs8)?|sharedkey|accesskey|connectionstring|clientcertificate|credential)s?$/i;
 /** ... unless it says it does not (`connectionStringWithoutPassword`). */
 const NOT_SENSITIVE_NAME = /without/i;
 const PRIVATE_KEY_PEM = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
@@ -604,12 +611,15 @@ function describe(resource: StackResource, path: PropPath): string {
 }
 
 /**
- * Passwords, private keys and whatever carries them stay secret:
- * - outputs listed in SENSITIVE_OUTPUTS are declared `additionalSecretOutputs`;
- * - where secretness is visible (see secretness.ts), every string whose name says it is a
- *   credential, that holds a PEM private key, or that contains the value of such a credential is
- *   a secret: resource inputs and outputs and, through the `pulumi:pulumi:Stack` resource, the
- *   stack outputs.
+ * What a policy can see of secrets through @pulumi/policy's public API: secret values arrive
+ * unwrapped, indistinguishable from plaintext (pulumi/pulumi-policy#241), so whether a value is a
+ * secret is not checked. What is checked:
+ * - outputs listed in SENSITIVE_OUTPUTS are declared `additionalSecretOutputs` (resource options);
+ * - a credential (a string whose name says so, an output SENSITIVE_OUTPUTS lists, a PEM private key)
+ *   appears nowhere but under a name that says it carries one: not copied into a tag, a name, a
+ *   plain setting or a stack output like `dsn` (resource inputs and outputs and, through the
+ *   `pulumi:pulumi:Stack` resource, the stack outputs). A value under such a name is what the
+ *   program wraps in `pulumi.secret()`; anywhere else it is plaintext by construction.
  */
 export function checkSecrets(resources: readonly StackResource[]): Finding[] {
     const findings: Finding[] = [];
@@ -621,41 +631,31 @@ export function checkSecrets(resources: readonly StackResource[]): Finding[] {
         }
     }
 
-    // Values of credentials anywhere in the stack, to find copies of them in plain strings.
+    // Values of credentials anywhere in the stack, to find copies of them elsewhere.
     const credentials = new Map<string, string>();
     for (const resource of resources) {
         walkStrings(resource.props, (path, text) => {
-            if (text.length >= MIN_TRACKED_SECRET_LENGTH && (isCredential(resource, path) || PRIVATE_KEY_PEM.test(text)) && !credentials.has(text)) {
+            if (text.length >= MIN_TRACKED_SECRET_LENGTH && isCredential(resource, path) && !credentials.has(text)) {
                 credentials.set(text, describe(resource, path));
             }
         });
     }
 
-    for (const resource of resources.filter((r) => r.secretPaths !== undefined)) {
-        const isSecret = secretIndex(resource.secretPaths ?? []);
+    for (const resource of resources) {
         walkStrings(resource.props, (path, text) => {
-            if (text === "" || isSecret(path)) {
+            if (text === "" || withinCredential(resource, path)) {
                 return;
             }
             const where = describe(resource, path);
-            if (withinCredential(resource, path)) {
-                findings.push({ urn: resource.urn, message: `${where} carries a credential but is not a secret; wrap it in pulumi.secret()` });
-            } else if (PRIVATE_KEY_PEM.test(text)) {
-                findings.push({ urn: resource.urn, message: `${where} holds a PEM private key but is not a secret` });
-            } else {
-                const copied = [...credentials.entries()].find(([value]) => text.includes(value));
-                if (copied) {
-                    findings.push({ urn: resource.urn, message: `${where} contains the value of ${copied[1]} but is not a secret` });
-                }
+            if (PRIVATE_KEY_PEM.test(text)) {
+                findings.push({ urn: resource.urn, message: `${where} holds a PEM private key under a name that does not say it is a credential; keep it in a secret output named for it` });
+                return;
+            }
+            const copied = [...credentials.entries()].find(([value]) => text.includes(value));
+            if (copied) {
+                findings.push({ urn: resource.urn, message: `${where} contains the value of ${copied[1]} under a name that does not say it is a credential; keep it in a secret output named for it` });
             }
         });
     }
     return findings;
-}
-
-/** Reports when no resource carries secretness information (the shim in secretness.ts is inactive). */
-export function checkSecretnessVisible(resources: readonly StackResource[]): Finding[] {
-    return resources.length === 0 || resources.some((r) => r.secretPaths !== undefined)
-        ? []
-        : [{ message: "the policy pack cannot see which values are secrets (@pulumi/policy changed?): secrets-stay-secret only checks additionalSecretOutputs" }];
 }

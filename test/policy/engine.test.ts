@@ -4,18 +4,17 @@
  * unknown values during preview. No PolicyPack is constructed and no server is started.
  *
  * This pins what the fake-args tests assume about @pulumi/policy 1.21:
- * - a policy sees secrets unwrapped and cannot tell them from plaintext, unless
- *   `installSecretnessShim` is installed (policy/index.ts installs it);
+ * - a policy sees secrets unwrapped and cannot tell them from plaintext (pulumi/pulumi-policy#241),
+ *   so secrets-stay-secret checks what it can see instead (policy/README.md, Secrets);
  * - values unknown during preview reach the rules as UNKNOWN, not as errors.
  */
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import type { AnalyzeResponse } from "@pulumi/pulumi/proto/analyzer_pb";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { runProgram, unwrapSecret } from "../harness/program";
 import { loadAllStackFiles } from "../harness/stackFiles";
 import { policies } from "../../policy/policies";
-import { installSecretnessShim, secretPathsOf, uninstallSecretnessShim } from "../../policy/secretness";
 import { describeViolations, find, resourcesOf, type SimResource, type Violation } from "./simulate";
 import { analyzeRequest, analyzeStackRequest, violationsOf } from "./wire";
 
@@ -70,33 +69,19 @@ function plaintextPassword(): SimResource[] {
     return resources;
 }
 
-describe("without the secretness shim (plain @pulumi/policy)", () => {
-    before(() => uninstallSecretnessShim());
-
+describe("secrets, as @pulumi/policy hands them to a policy", () => {
     it("a policy gets secrets unwrapped, with nothing to tell them from plaintext", async () => {
         const seen: Array<Record<string, unknown>> = [];
         await analyzeStack(shipped, [spy(seen)]);
         assert.equal(seen.length, 1);
         assert.equal(typeof seen[0].administratorLoginPassword, "string");
-        assert.equal(secretPathsOf(seen[0]), undefined);
+        const plain: Array<Record<string, unknown>> = [];
+        await analyzeStack(plaintextPassword(), [spy(plain)]);
+        assert.deepEqual(plain[0], seen[0], "a secret and a plaintext password look the same to a policy");
     });
 
-    it("so a plaintext password passes secrets-stay-secret, and secrets-visible-to-policy says why", async () => {
-        const violations = await analyzeStack(plaintextPassword());
-        assert.deepEqual(violations.map((v) => `${v.enforcementLevel} ${v.policy}`), ["advisory secrets-visible-to-policy"]);
-    });
-});
-
-describe("with the secretness shim (as policy/index.ts installs it)", () => {
-    before(() => assert.equal(installSecretnessShim(), true));
-    after(() => uninstallSecretnessShim());
-
-    it("a policy still gets plain values, and the secret paths alongside", async () => {
-        const seen: Array<Record<string, unknown>> = [];
-        await analyzeStack(shipped, [spy(seen)]);
-        assert.equal(typeof seen[0].administratorLoginPassword, "string");
-        assert.deepEqual(secretPathsOf(seen[0]), [["administratorLoginPassword"]]);
-        assert.ok(!Object.keys(seen[0]).some((k) => typeof k !== "string" || k.includes("secret")), "nothing new is enumerable");
+    it("so a plaintext password input passes: the limit policy/README.md states", async () => {
+        assert.deepEqual(await analyzeStack(plaintextPassword()), []);
     });
 
     it("the shipped dev stack passes every stack policy", async () => {
@@ -104,21 +89,23 @@ describe("with the secretness shim (as policy/index.ts installs it)", () => {
         assert.deepEqual(violations, [], describeViolations(violations));
     });
 
-    it("a plaintext password is blocked by secrets-stay-secret, naming the server", async () => {
-        const violations = await analyzeStack(plaintextPassword());
-        assert.equal(violations.length, 1, describeViolations(violations));
-        assert.equal(violations[0].policy, "secrets-stay-secret");
-        assert.equal(violations[0].enforcementLevel, "mandatory");
-        assert.equal(violations[0].urn, find(shipped, "azure-native:dbforpostgresql:Server").urn);
-    });
-
-    it("a plaintext stack output is blocked, naming the stack", async () => {
+    it("a password copied into a stack output that is not named as a credential is blocked, naming the stack", async () => {
         const resources = structuredClone(shipped);
         const stack = find(resources, "pulumi:pulumi:Stack");
-        stack.inputs.connectionString = unwrapSecret(stack.inputs.connectionString);
+        const password = String(unwrapSecret(find(resources, "azure-native:dbforpostgresql:Server").inputs.administratorLoginPassword));
+        stack.inputs.dsn = `host=db user=pgadmin password=${password}`;
         const violations = await analyzeStack(resources);
-        assert.deepEqual(violations.map((v) => [v.policy, v.urn]), [["secrets-stay-secret", stack.urn]]);
-        assert.match(violations[0].message, /stack output connectionString/);
+        assert.deepEqual(violations.map((v) => [v.policy, v.enforcementLevel, v.urn]), [["secrets-stay-secret", "mandatory", stack.urn]]);
+        // The first holder of the value the pack meets names it: the stack's own adminPassword output.
+        assert.equal(violations[0].message, "stack output dsn contains the value of stack output adminPassword under a name that does not say it is a credential; keep it in a secret output named for it");
+    });
+
+    it("the admin password not declared in additionalSecretOutputs is blocked, naming the server", async () => {
+        const resources = structuredClone(shipped);
+        const server = find(resources, "azure-native:dbforpostgresql:Server");
+        server.additionalSecretOutputs = [];
+        const violations = await analyzeStack(resources);
+        assert.deepEqual(violations.map((v) => [v.policy, v.urn]), [["secrets-stay-secret", server.urn]]);
     });
 
     it("resource by resource, the shipped dev stack gets only its two resilience advisories", async () => {
@@ -128,9 +115,6 @@ describe("with the secretness shim (as policy/index.ts installs it)", () => {
 });
 
 describe("during preview, with values not known yet", () => {
-    before(() => installSecretnessShim());
-    after(() => uninstallSecretnessShim());
-
     it("a VNet server whose subnet id is unknown is still checked", async () => {
         const resources = structuredClone(shipped);
         const server = find(resources, "azure-native:dbforpostgresql:Server");

@@ -14,7 +14,7 @@ import { runProgram, unwrapSecret } from "../harness/program";
 import { loadAllStackFiles, PROJECT_ROOT } from "../harness/stackFiles";
 import { policies } from "../../policy/policies";
 import { describeViolations, find, resourcesOf, type SimResource } from "./simulate";
-import { analyzeRequest, analyzeStackRequest, pulumiRequire, violationsOf } from "./wire";
+import { analyzeRequest, analyzeStackRequest, configureRequest, pulumiRequire, violationsOf } from "./wire";
 
 const grpc = pulumiRequire("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
 const { Empty } = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
@@ -77,15 +77,25 @@ describe("the policy pack served over gRPC", () => {
         assert.deepEqual(served, policies.map((p) => p.name).sort());
     });
 
-    it("AnalyzeStack: the shipped dev stack passes; a plaintext password is blocked", async () => {
+    it("describes each configurable policy's schema as the policies declare it", async () => {
+        const info = await unary<unknown, AnalyzerInfo>(client.getAnalyzerInfo as never, new Empty());
+        assert.equal(info.getSupportsconfig(), true);
+        for (const policy of policies) {
+            const served = info.getPoliciesList().find((p) => p.getName() === policy.name)!;
+            assert.deepEqual(served.getConfigschema()?.getProperties()?.toJavaScript(), policy.configSchema?.properties, policy.name);
+        }
+    });
+
+    it("AnalyzeStack: the shipped dev stack passes; a password copied into a stack output named dsn is blocked", async () => {
         const ok = violationsOf(await unary<unknown, AnalyzeResponse>(client.analyzeStack as never, analyzeStackRequest(shipped)));
         assert.deepEqual(ok, [], describeViolations(ok));
 
         const insecure = structuredClone(shipped);
-        const server = find(insecure, "azure-native:dbforpostgresql:Server");
-        server.inputs.administratorLoginPassword = unwrapSecret(server.inputs.administratorLoginPassword);
+        const stack = find(insecure, "pulumi:pulumi:Stack");
+        const password = String(unwrapSecret(find(insecure, "azure-native:dbforpostgresql:Server").inputs.administratorLoginPassword));
+        stack.inputs.dsn = `host=db password=${password}`;
         const blocked = violationsOf(await unary<unknown, AnalyzeResponse>(client.analyzeStack as never, analyzeStackRequest(insecure)));
-        assert.deepEqual(blocked.map((v) => [v.policy, v.enforcementLevel, v.urn]), [["secrets-stay-secret", "mandatory", server.urn]]);
+        assert.deepEqual(blocked.map((v) => [v.policy, v.enforcementLevel, v.urn]), [["secrets-stay-secret", "mandatory", stack.urn]]);
     });
 
     it("Analyze: an NSG rule admitting the Internet to SSH is blocked", async () => {
@@ -93,5 +103,23 @@ describe("the policy pack served over gRPC", () => {
         nsg.inputs.securityRules[1].sourceAddressPrefix = "Internet";
         const violations = violationsOf(await unary<unknown, AnalyzeResponse>(client.analyze as never, analyzeRequest(nsg)));
         assert.deepEqual(violations.map((v) => [v.policy, v.enforcementLevel]), [["nsg-no-internet-to-ssh-or-postgres", "mandatory"]]);
+    });
+
+    // Last: Configure changes the running pack's settings for every later request.
+    it("Configure: allowedSkus and floorDays reach the policies; an unknown key is reported", async () => {
+        const gateway = find(shipped, "azure-native:network:VirtualNetworkGateway");
+        const analyzeGateway = async () => violationsOf(await unary<unknown, AnalyzeResponse>(client.analyze as never, analyzeRequest(gateway)));
+        assert.deepEqual(await analyzeGateway(), []);
+        await unary(client.configure as never, configureRequest({
+            "vpn-gateway-no-basic-sku": { level: "mandatory", properties: { allowedSkus: ["VpnGw2AZ"] } },
+            "log-retention-floor": { level: "mandatory", properties: { floorDays: 90, floorDay: 120 } },
+        }));
+        assert.deepEqual((await analyzeGateway()).map((v) => [v.policy, v.enforcementLevel, v.message]), [
+            ["vpn-gateway-no-basic-sku", "mandatory", `sku is "VpnGw1AZ": this policy pack allows only VpnGw2AZ (vpn-gateway-no-basic-sku allowedSkus)`],
+        ]);
+        const stackViolations = violationsOf(await unary<unknown, AnalyzeResponse>(client.analyzeStack as never, analyzeStackRequest(shipped)));
+        assert.deepEqual(stackViolations.map((v) => [v.policy, v.message]), [
+            ["log-retention-floor", `the policy pack configuration of log-retention-floor has "floorDay", which it does not know (it knows "floorDays"); fix the --policy-pack-config file`],
+        ]);
     });
 });

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
     checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
-    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
+    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
     checkSiteConnection, checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, firewallRange, isInternetSource,
     isProduction, portSpecCovers, DEFAULT_PROTECTED_PORTS, MIN_BACKUP_RETENTION_DAYS, SENSITIVE_OUTPUTS, type StackResource,
@@ -253,7 +253,7 @@ describe("VPN rules say what is wrong", () => {
     });
 
     const resource = (type: string, name: string, props: Props, extra: Partial<StackResource> = {}): StackResource =>
-        ({ type, name, urn: `urn:${name}`, props, dependencies: [], additionalSecretOutputs: [], secretPaths: [], ...extra });
+        ({ type, name, urn: `urn:${name}`, props, dependencies: [], additionalSecretOutputs: [], ...extra });
 
     it("the public IPs of each gateway, by dependency or by id", () => {
         const badIp = resource(TYPES.publicIp, "pip", { name: "pip-x", sku: { name: "Standard" }, publicIPAllocationMethod: "Static", zones: ["1"], location: "westeurope" });
@@ -304,41 +304,33 @@ describe("the site connection rule says what is wrong", () => {
 
 describe("secret rules say what is wrong", () => {
     const resource = (type: string, name: string, props: Props, extra: Partial<StackResource> = {}): StackResource =>
-        ({ type, name, urn: `urn:${name}`, props, dependencies: [], additionalSecretOutputs: [], secretPaths: [], ...extra });
+        ({ type, name, urn: `urn:${name}`, props, dependencies: [], additionalSecretOutputs: [], ...extra });
 
     it("undeclared sensitive outputs, per type", () => {
         assert.deepEqual(SENSITIVE_OUTPUTS[TYPES.server], ["administratorLoginPassword"]);
-        assert.deepEqual(checkSecrets([resource(TYPES.randomPassword, "pw", {}, { additionalSecretOutputs: ["result"], secretPaths: undefined })]),
+        assert.deepEqual(checkSecrets([resource(TYPES.randomPassword, "pw", {}, { additionalSecretOutputs: ["result"] })]),
             [{ urn: "urn:pw", message: `${TYPES.randomPassword} pw: bcryptHash is not declared in additionalSecretOutputs` }]);
-        assert.deepEqual(checkSecrets([resource(TYPES.tlsPrivateKey, "key", {}, { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"], secretPaths: undefined })]), []);
+        assert.deepEqual(checkSecrets([resource(TYPES.tlsPrivateKey, "key", {}, { additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] })]), []);
     });
 
-    it("plain credentials, private keys and copies of credentials", () => {
+    it("private keys and copies of credentials under other names (a credential under its own name is never reported)", () => {
         const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----";
         const findings = checkSecrets([
             resource(TYPES.virtualMachine, "vm", { osProfile: { adminPassword: "correct-horse-battery" }, note: pem }),
             resource(TYPES.stack, "stack", { connection: "postgres://u:correct-horse-battery@h/db", short: "pw", sslKey: "x" }),
         ]);
         assert.deepEqual(findings.map((f) => f.message), [
-            `${TYPES.virtualMachine} vm: osProfile.adminPassword carries a credential but is not a secret; wrap it in pulumi.secret()`,
-            `${TYPES.virtualMachine} vm: note holds a PEM private key but is not a secret`,
-            `stack output connection contains the value of ${TYPES.virtualMachine} vm: osProfile.adminPassword but is not a secret`,
+            `${TYPES.virtualMachine} vm: note holds a PEM private key under a name that does not say it is a credential; keep it in a secret output named for it`,
+            `stack output connection contains the value of ${TYPES.virtualMachine} vm: osProfile.adminPassword under a name that does not say it is a credential; keep it in a secret output named for it`,
         ]);
     });
 
     it("tracks credentials of 8 characters or more", () => {
         const copies = (password: string) => checkSecrets([
-            resource(TYPES.virtualMachine, "vm", { osProfile: { adminPassword: password } }, { secretPaths: [["osProfile", "adminPassword"]] }),
+            resource(TYPES.virtualMachine, "vm", { osProfile: { adminPassword: password } }),
             resource(TYPES.stack, "stack", { connection: `postgres://u:${password}@h/db` }),
         ]).length;
         assert.equal(copies("12345678"), 1);
         assert.equal(copies("1234567"), 0);
-    });
-
-    it("says when it cannot see secretness", () => {
-        assert.deepEqual(checkSecretnessVisible([resource(TYPES.virtualMachine, "vm", {}, { secretPaths: undefined })]),
-            [{ message: "the policy pack cannot see which values are secrets (@pulumi/policy changed?): secrets-stay-secret only checks additionalSecretOutputs" }]);
-        assert.deepEqual(checkSecretnessVisible([]), []);
-        assert.deepEqual(checkSecretnessVisible([resource(TYPES.virtualMachine, "a", {}, { secretPaths: undefined }), resource(TYPES.virtualMachine, "b", {})]), []);
     });
 });

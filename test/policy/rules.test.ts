@@ -3,13 +3,13 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import {
     checkAllowAzureServicesRule, checkBackupRetention, checkFirewallRule, checkGatewaySku, checkLinuxPasswordAuth,
-    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecretnessVisible, checkSecrets,
+    checkNetworkInterfacePublicIp, checkNetworkSecurityGroup, checkPublicIpSku, checkSecrets,
     checkSecurityRule, checkServerParameter, checkServerPublicAccess, checkServerResilience, checkVirtualMachinePublicIp,
     checkVpnClientAuth, checkVpnClientPools, checkVpnGatewayPublicIps, checkVpnPublicIp, environmentOf, isInternetSource,
     isProduction, isSensitiveName, portSpecCovers, serverAccessMode, type StackResource,
     checkLogRetention, checkPasswordlessHasEntraAdmin, checkProdDiagnostics, DEFAULT_RETENTION_FLOOR_DAYS,
 } from "../../policy/rules";
-import { armName, formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type PropPath, type Props } from "../../policy/props";
+import { armName, formatPath, kindOf, obj, present, snapshotProps, UNKNOWN, walkStrings, type Props } from "../../policy/props";
 
 const none: string[] = [];
 
@@ -231,7 +231,7 @@ describe("vpn-auth-certificate-or-entra: checkVpnClientAuth", () => {
 });
 
 function resource(type: string, name: string, props: Props, extra: Partial<StackResource> = {}): StackResource {
-    return { type, name, urn: `urn:pulumi:t::securepg::${type}::${name}`, props, dependencies: [], additionalSecretOutputs: [], secretPaths: [], ...extra };
+    return { type, name, urn: `urn:pulumi:t::securepg::${type}::${name}`, props, dependencies: [], additionalSecretOutputs: [], ...extra };
 }
 
 const GW = "azure-native:network:VirtualNetworkGateway";
@@ -395,79 +395,62 @@ describe("vpn-client-pool-no-vnet-overlap: checkVpnClientPools", () => {
 describe("secrets-stay-secret: checkSecrets", () => {
     const password = "S3cret-Admin-Pa55word";
     const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----\n";
-    const server = (secretPaths: PropPath[] | undefined, additionalSecretOutputs = ["administratorLoginPassword"]) =>
-        resource("azure-native:dbforpostgresql:Server", "server", { administratorLogin: "pgadmin", administratorLoginPassword: password, authConfig: { passwordAuth: "Enabled" } },
-            { secretPaths, additionalSecretOutputs });
-    const stack = (outputs: Props, secretPaths: PropPath[]) => resource("pulumi:pulumi:Stack", "securepg-dev", outputs, { secretPaths });
+    const server = (additionalSecretOutputs = ["administratorLoginPassword"], extra: Props = {}) =>
+        resource("azure-native:dbforpostgresql:Server", "server", { administratorLogin: "pgadmin", administratorLoginPassword: password, authConfig: { passwordAuth: "Enabled" }, ...extra },
+            { additionalSecretOutputs });
+    const stack = (outputs: Props) => resource("pulumi:pulumi:Stack", "securepg-dev", outputs);
 
-    it("rejects a plaintext password input and an undeclared sensitive output", () => {
-        assert.match(checkSecrets([server([])])[0].message, /administratorLoginPassword carries a credential but is not a secret/);
-        assert.match(checkSecrets([server([["administratorLoginPassword"]], [])])[0].message, /not declared in additionalSecretOutputs/);
+    it("rejects an undeclared sensitive output", () => {
+        assert.match(checkSecrets([server([])])[0].message, /administratorLoginPassword is not declared in additionalSecretOutputs/);
         const key = resource("tls:index/privateKey:PrivateKey", "ssh-key", {}, { additionalSecretOutputs: ["privateKeyPem"] });
         assert.equal(checkSecrets([key]).length, 2, "privateKeyOpenssh and privateKeyPemPkcs8 are missing");
     });
-    it("rejects stack outputs that are credentials, hold a private key or contain a password", () => {
-        const findings = checkSecrets([server([["administratorLoginPassword"]]), stack({
-            adminPassword: password,
+    it("rejects credentials under names that do not say so: stack outputs, tags, private keys", () => {
+        const findings = checkSecrets([server(undefined, { tags: { note: `pw ${password}` } }), stack({
             sshKey: pem,
             dsn: `host=db user=pgadmin password=${password}`,
-            vpnClientCertificates: { laptop: { certificatePem: "-----BEGIN CERTIFICATE-----", privateKeyPem: pem } },
-        }, [])]);
+        })]);
         assert.deepEqual(findings.map((f) => f.message).sort(), [
-            "stack output adminPassword carries a credential but is not a secret; wrap it in pulumi.secret()",
-            "stack output dsn contains the value of azure-native:dbforpostgresql:Server server: administratorLoginPassword but is not a secret",
-            "stack output sshKey holds a PEM private key but is not a secret",
-            "stack output vpnClientCertificates.laptop.certificatePem carries a credential but is not a secret; wrap it in pulumi.secret()",
-            "stack output vpnClientCertificates.laptop.privateKeyPem carries a credential but is not a secret; wrap it in pulumi.secret()",
+            "azure-native:dbforpostgresql:Server server: tags.note contains the value of azure-native:dbforpostgresql:Server server: administratorLoginPassword under a name that does not say it is a credential; keep it in a secret output named for it",
+            "stack output dsn contains the value of azure-native:dbforpostgresql:Server server: administratorLoginPassword under a name that does not say it is a credential; keep it in a secret output named for it",
+            "stack output sshKey holds a PEM private key under a name that does not say it is a credential; keep it in a secret output named for it",
         ]);
     });
-    it("accepts secrets, whole secret outputs, non-credentials, empty values, and names that say 'without'", () => {
-        assert.deepEqual(checkSecrets([server([["administratorLoginPassword"]]), stack({
+    it("accepts credentials under names that say so, whether or not they are secrets (which it cannot see)", () => {
+        assert.deepEqual(checkSecrets([server(), stack({
             adminPassword: password,
             connectionString: `host=db password=${password}`,
             connectionStringWithoutPassword: "host=db user=pgadmin",
             vpnClientCertificates: { laptop: { certificatePem: "c", privateKeyPem: pem } },
             proxySshPrivateKey: "",
             serverFqdn: "psql-x.postgres.database.azure.com",
-        }, [["adminPassword"], ["connectionString"], ["vpnClientCertificates"]])]), []);
+        })]), []);
     });
-    it("a PEM private key of any kind, with or without a word before PRIVATE KEY, is not left in plain text", () => {
+    it("a PEM private key of any kind, with or without a word before PRIVATE KEY, is found", () => {
         for (const header of ["PRIVATE KEY", "RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]) {
-            const findings = checkSecrets([stack({ note: `-----BEGIN ${header}-----\nMIIabc\n-----END ${header}-----\n` }, [])]);
-            assert.deepEqual(findings.map((f) => f.message), ["stack output note holds a PEM private key but is not a secret"], header);
+            const findings = checkSecrets([stack({ note: `-----BEGIN ${header}-----\nMIIabc\n-----END ${header}-----\n` })]);
+            assert.deepEqual(findings.map((f) => f.message), ["stack output note holds a PEM private key under a name that does not say it is a credential; keep it in a secret output named for it"], header);
         }
-        assert.deepEqual(checkSecrets([stack({ note: "-----BEGIN PUBLIC KEY-----\nMIIabc\n-----END PUBLIC KEY-----\n" }, [])]), []);
+        assert.deepEqual(checkSecrets([stack({ note: "-----BEGIN PUBLIC KEY-----\nMIIabc\n-----END PUBLIC KEY-----\n" })]), []);
     });
-    it("finds copies of credentials kept in lists and of the outputs its type's table lists", () => {
-        const secrets = resource("azure-native:compute:VirtualMachine", "vm", { secret: ["first-long-secret", "second-long-secret"] }, { secretPaths: [["secret"]] });
+    it("finds copies of credentials kept in lists and of the outputs its type's table lists; short values are not tracked", () => {
+        const secrets = resource("azure-native:compute:VirtualMachine", "vm", { secret: ["first-long-secret", "second-long-secret"] });
         const generated = resource("random:index/randomPassword:RandomPassword", "pw", { result: "generated-Pa55-value", length: "22-characters-long" },
-            { secretPaths: [["result"]], additionalSecretOutputs: ["result", "bcryptHash"] });
-        const findings = checkSecrets([secrets, generated, stack({ a: "x-second-long-secret", b: "user:generated-Pa55-value", c: "22-characters-long" }, [])]);
+            { additionalSecretOutputs: ["result", "bcryptHash"] });
+        const short = resource("azure-native:compute:VirtualMachine", "vm2", { password: "abc1234" });
+        const findings = checkSecrets([secrets, generated, short, stack({ a: "x-second-long-secret", b: "user:generated-Pa55-value", c: "22-characters-long", d: "xabc1234" })]);
         assert.deepEqual(findings.map((f) => f.message), [
-            "stack output a contains the value of azure-native:compute:VirtualMachine vm: secret[1] but is not a secret",
-            "stack output b contains the value of random:index/randomPassword:RandomPassword pw: result but is not a secret",
+            "stack output a contains the value of azure-native:compute:VirtualMachine vm: secret[1] under a name that does not say it is a credential; keep it in a secret output named for it",
+            "stack output b contains the value of random:index/randomPassword:RandomPassword pw: result under a name that does not say it is a credential; keep it in a secret output named for it",
         ]);
     });
-    it("checks only additionalSecretOutputs where secretness is not visible", () => {
-        assert.deepEqual(checkSecrets([server(undefined)]), []);
-        assert.equal(checkSecrets([server(undefined, [])]).length, 1);
-    });
     it("names: credentials, not flags or hashes of them", () => {
-        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials", "privateKey", "sshPrivateKey", "credential", "privateKeyOpenssh"]) {
+        for (const name of ["administratorLoginPassword", "adminPassword", "privateKeyPem", "caPrivateKeyPem", "clientSecret", "connectionString", "vpnClientCertificates", "clientCredentials", "privateKey", "sshPrivateKey", "credential", "privateKeyOpenssh", "siteSharedKeys", "passwords", "clientSecrets"]) {
             assert.equal(isSensitiveName(name), true, name);
         }
         for (const name of ["passwordAuth", "disablePasswordAuthentication", "connectionStringWithoutPassword", "publicKeyPem", "vpnClientRootCertificates", "passwordRotation"]) {
             assert.equal(isSensitiveName(name), false, name);
         }
-    });
-});
-
-describe("secrets-visible-to-policy: checkSecretnessVisible", () => {
-    it("reports when no resource carries secretness", () => {
-        assert.equal(checkSecretnessVisible([resource(VNET, "vnet", {}, { secretPaths: undefined })]).length, 1);
-    });
-    it("accepts when secretness is visible", () => {
-        assert.deepEqual(checkSecretnessVisible([resource(VNET, "vnet", {}, { secretPaths: [] })]), []);
     });
 });
 

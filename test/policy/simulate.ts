@@ -4,7 +4,7 @@
  * every stack policy against the whole stack, with fake args objects and a reportViolation spy.
  *
  * Resources come in wire form (the harness's registered inputs, secrets still wrapped); like the
- * analyzer with `installSecretnessShim`, policies get them unwrapped with the secret paths attached.
+ * analyzer, policies get them unwrapped, with nothing left to tell a secret from plaintext.
  */
 import type {
     EnforcementLevel, PolicyResource, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy,
@@ -12,7 +12,28 @@ import type {
 } from "@pulumi/policy";
 import { PROJECT_NAME } from "../harness/stackFiles";
 import type { ProgramRun } from "../harness/program";
-import { attachSecretPaths, SECRET_SIG_KEY, SECRET_SIG_VALUE, secretPathsInWire, unwrapWire } from "../../policy/secretness";
+
+/** The wire encoding of a secret: `{[SECRET_SIG_KEY]: SECRET_SIG_VALUE, value}` (@pulumi/pulumi runtime/rpc). */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function isWireSecret(value: unknown): value is { value: unknown } {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG_VALUE;
+}
+
+/** Wire-format properties with every secret marker removed, as @pulumi/policy hands them to a policy. */
+export function unwrapWire(raw: unknown): unknown {
+    if (isWireSecret(raw)) {
+        return unwrapWire(raw.value);
+    }
+    if (raw === null || typeof raw !== "object") {
+        return raw;
+    }
+    if (Array.isArray(raw)) {
+        return raw.map(unwrapWire);
+    }
+    return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined).map(([k, v]) => [k, unwrapWire(v)]));
+}
 
 /** A resource as the engine registers it: inputs in wire form (secrets wrapped). */
 export interface SimResource {
@@ -36,10 +57,35 @@ export interface Violation {
 }
 
 export interface SimOptions {
-    /** Attach secret paths as `installSecretnessShim` does (default true). */
-    readonly secretnessVisible?: boolean;
-    /** Per-policy configuration returned by `getConfig`. */
-    readonly config?: Record<string, object>;
+    /**
+     * A `--policy-pack-config` file's contents: per policy an enforcement level, or an object of
+     * settings with an optional `enforcementLevel`. As the engine does, each policy's `getConfig`
+     * gets its schema's defaults overlaid with the file's settings, without `enforcementLevel`.
+     */
+    readonly config?: PackConfig;
+}
+
+export type PackConfig = Readonly<Record<string, string | Readonly<Record<string, unknown>>>>;
+
+type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+/** What `getConfig` returns to a policy under the engine (pulumi/pulumi pkg/resource/analyzer/config.go). */
+export function settingsFor(policy: AnyPolicy | undefined, config: PackConfig | undefined, name = policy?.name ?? ""): Record<string, unknown> {
+    const defaults = Object.fromEntries(Object.entries(policy?.configSchema?.properties ?? {})
+        .filter(([, schema]) => schema.default !== undefined).map(([key, schema]) => [key, structuredClone(schema.default)]));
+    const given = config?.[name];
+    if (given === undefined || typeof given === "string") {
+        return defaults;
+    }
+    const { enforcementLevel: _level, ...settings } = given;
+    return { ...defaults, ...settings };
+}
+
+/** The enforcement level a policy runs at: the file's (`all`, then the policy's own) over the policy's. */
+export function levelFor(policy: AnyPolicy, config: PackConfig | undefined): EnforcementLevel {
+    const levelIn = (entry: unknown): EnforcementLevel | undefined =>
+        typeof entry === "string" ? entry as EnforcementLevel : (entry as { enforcementLevel?: EnforcementLevel } | undefined)?.enforcementLevel;
+    return levelIn(config?.[policy.name]) ?? levelIn(config?.all) ?? policy.enforcementLevel ?? "advisory";
 }
 
 export class NotApplicable extends Error {
@@ -53,9 +99,8 @@ export function wireSecret(value: unknown): Record<string, unknown> {
 }
 
 /** What a policy's `props` holds for wire-form properties. */
-export function propsOf(wire: Record<string, unknown>, secretnessVisible = true): Record<string, any> {
-    const props = unwrapWire(wire) as Record<string, any>;
-    return secretnessVisible ? attachSecretPaths(props, secretPathsInWire(wire)) : props;
+export function propsOf(wire: Record<string, unknown>): Record<string, any> {
+    return unwrapWire(wire) as Record<string, any>;
 }
 
 function typeToken(resourceClass: unknown): string | undefined {
@@ -67,8 +112,8 @@ const throwNotApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
 };
 
-export function resourceArgs(resource: SimResource, options: SimOptions = {}, policyName = ""): ResourceValidationArgs {
-    const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
+export function resourceArgs(resource: SimResource, options: SimOptions = {}, policy?: AnyPolicy): ResourceValidationArgs {
+    const props = propsOf(resource.inputs);
     return {
         type: resource.type,
         props,
@@ -83,15 +128,15 @@ export function resourceArgs(resource: SimResource, options: SimOptions = {}, po
         stackTags: new Map(),
         isType: (resourceClass) => typeToken(resourceClass) === resource.type,
         asType: ((resourceClass: unknown) => (typeToken(resourceClass) === resource.type ? props : undefined)) as ResourceValidationArgs["asType"],
-        getConfig: <T extends object>() => (options.config?.[policyName] ?? {}) as T,
+        getConfig: <T extends object>() => settingsFor(policy, options.config) as T,
         notApplicable: throwNotApplicable,
     };
 }
 
-export function stackArgs(resources: SimResource[], options: SimOptions = {}, policyName = ""): StackValidationArgs {
+export function stackArgs(resources: SimResource[], options: SimOptions = {}, policy?: AnyPolicy): StackValidationArgs {
     const byUrn = new Map<string, PolicyResource>();
     const views: PolicyResource[] = resources.map((resource) => {
-        const props = propsOf(resource.inputs, options.secretnessVisible ?? true);
+        const props = propsOf(resource.inputs);
         const view: PolicyResource = {
             type: resource.type, props, urn: resource.urn, name: resource.name,
             opts: resourceArgs(resource, options).opts,
@@ -109,7 +154,7 @@ export function stackArgs(resources: SimResource[], options: SimOptions = {}, po
     return {
         resources: views,
         stackTags: new Map(),
-        getConfig: <T extends object>() => (options.config?.[policyName] ?? {}) as T,
+        getConfig: <T extends object>() => settingsFor(policy, options.config) as T,
         notApplicable: throwNotApplicable,
     };
 }
@@ -134,10 +179,13 @@ export async function runPack(policies: Array<ResourceValidationPolicy | StackVa
     const violations: Violation[] = [];
     const applied = new Map<string, number>(policies.map((p) => [p.name, 0]));
     for (const policy of policies) {
-        const level = policy.enforcementLevel ?? "advisory";
+        const level = levelFor(policy, options.config);
+        if (level === "disabled") {
+            continue;
+        }
         if (isStackPolicy(policy)) {
             try {
-                await policy.validateStack(stackArgs(resources, options, policy.name), (message, urn) => {
+                await policy.validateStack(stackArgs(resources, options, policy), (message, urn) => {
                     violations.push({ policy: policy.name, enforcementLevel: level, message, urn });
                 });
                 applied.set(policy.name, (applied.get(policy.name) ?? 0) + 1);
@@ -152,7 +200,7 @@ export async function runPack(policies: Array<ResourceValidationPolicy | StackVa
             let ran = false;
             for (const validation of validationsOf(policy)) {
                 try {
-                    await validation(resourceArgs(resource, options, policy.name), (message) => {
+                    await validation(resourceArgs(resource, options, policy), (message) => {
                         // The analyzer always attributes a resource policy's violation to the resource.
                         violations.push({ policy: policy.name, enforcementLevel: level, message, urn: resource.urn });
                     });

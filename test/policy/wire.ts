@@ -69,3 +69,16 @@ export function violationsOf(response: analyzer.AnalyzeResponse): Violation[] {
         urn: d.getUrn() || undefined,
     }));
 }
+
+/** The Configure request the engine sends after reconciling a `--policy-pack-config` file: every entry with its level. */
+export function configureRequest(config: Record<string, { level: EnforcementLevel; properties: Record<string, unknown> }>): analyzer.ConfigureAnalyzerRequest {
+    const request = new analyzer.ConfigureAnalyzerRequest();
+    const codes = Object.fromEntries(Object.entries(LEVELS).map(([code, level]) => [level, Number(code)])) as Record<EnforcementLevel, analyzer.EnforcementLevel>;
+    for (const [name, { level, properties }] of Object.entries(config)) {
+        const entry = new analyzer.PolicyConfig();
+        entry.setEnforcementlevel(codes[level]);
+        entry.setProperties(Struct.fromJavaScript(properties));
+        request.getPolicyconfigMap().set(name, entry);
+    }
+    return request;
+}
