@@ -1,5 +1,5 @@
 /**
- * `npm run cost -- --stack <stack> [--json] [--table <file>]`
+ * `npm run cost -- --stack <stack> [--json] [--table <file>] [--dir <dir>]`
  *
  * The monthly list price of what `Pulumi.<stack>.yaml` deploys: the stack file is read and
  * validated exactly as the program reads it (stacks/index.ts, with the environment's defaults),
@@ -19,7 +19,7 @@ export const DEFAULT_PRICE_TABLE = path.join("lib", "prices", "eastus-2026-12.js
 /** components/proxyVm.ts: every proxy's OS disk. */
 const PROXY_OS_DISK = "StandardSSD_LRS";
 
-const USAGE = "usage: npm run cost -- --stack <stack> [--json] [--table <file>]";
+const USAGE = "usage: npm run cost -- --stack <stack> [--json] [--table <file>] [--dir <dir with Pulumi.<stack>.yaml>]";
 
 class UsageError extends Error {}
 
@@ -60,7 +60,7 @@ export function costInput(config: StackConfig): CostInput {
 function options(argv: string[]) {
     let values;
     try {
-        values = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false }, table: { type: "string" } } }).values;
+        values = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false }, table: { type: "string" }, dir: { type: "string" } } }).values;
     } catch (error) {
         throw new UsageError((error as Error).message);
     }
@@ -70,7 +70,7 @@ function options(argv: string[]) {
     if (!STACK_ARGUMENT_PATTERN.test(values.stack) || values.stack.includes("/")) {
         throw new UsageError(`${JSON.stringify(values.stack)} is not a stack name with a Pulumi.<stack>.yaml here`);
     }
-    return { stack: values.stack, json: values.json, table: values.table ?? DEFAULT_PRICE_TABLE };
+    return { stack: values.stack, json: values.json, table: values.table ?? DEFAULT_PRICE_TABLE, dir: path.resolve(values.dir ?? PROJECT_ROOT) };
 }
 
 function readTable(file: string) {
@@ -95,10 +95,10 @@ function main(): number {
         const o = options(process.argv.slice(2));
         json = o.json;
         const stackFile = `Pulumi.${o.stack}.yaml`;
-        if (!fs.existsSync(path.join(PROJECT_ROOT, stackFile))) {
-            throw new Error(`no stack file ${stackFile} in ${PROJECT_ROOT}`);
+        if (!fs.existsSync(path.join(o.dir, stackFile))) {
+            throw new Error(`no stack file ${stackFile} in ${o.dir}`);
         }
-        const loaded = loadStackFile(stackFile);
+        const loaded = loadStackFile(stackFile, o.dir);
         const config = parseStackConfig({ project: PROJECT_NAME, stack: loaded.stack, values: loaded.config });
         const estimate = estimateCost(costInput(config), readTable(o.table), o.table);
         console.log(o.json ? JSON.stringify(estimate, null, 2) : renderEstimate(estimate));
