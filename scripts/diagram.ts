@@ -32,19 +32,27 @@ export function renderDiagram(run: ProgramRun, stack: string): string {
     const components = run.resources.filter((r) => r.type.startsWith("securepg:")).sort((a, b) => nodeId(a).localeCompare(nodeId(b)));
     const cloud = run.resources.filter((r) => r.type.startsWith("azure-native:"));
     const lines = ["flowchart LR", `    client(["VPN client<br/>on-premises laptop"])`];
-    for (const component of components) {
-        lines.push(`    subgraph ${nodeId(component)}["${component.type} (${component.name})"]`);
+    const componentUrns = new Set(components.map((c) => c.urn));
+    // Components nest as they do in the program: SecurePg holds the network, the server, the gateway, ...
+    const render = (component: RegisteredResource, indent: string): void => {
+        lines.push(`${indent}subgraph ${nodeId(component)}["${component.type} (${component.name})"]`);
+        for (const inner of components.filter((c) => c.parent === component.urn)) {
+            render(inner, `${indent}    `);
+        }
         const children = cloud.filter((r) => r.parent === component.urn).sort((a, b) => nodeId(a).localeCompare(nodeId(b)));
         for (const r of children) {
-            lines.push(`        ${nodeId(r)}["${label(r)}"]`);
+            lines.push(`${indent}    ${nodeId(r)}["${label(r)}"]`);
         }
         const tlsCount = run.resources.filter((r) => r.parent === component.urn && r.type.startsWith("tls:")).length;
         const randomCount = run.resources.filter((r) => r.parent === component.urn && r.type.startsWith("random:")).length;
         if (tlsCount + randomCount > 0) {
             const counted = (n: number, what: string) => (n === 0 ? "" : `${n} ${what} resource${n === 1 ? "" : "s"}`);
-            lines.push(`        ${nodeId(component)}_local["${[counted(tlsCount, "tls"), counted(randomCount, "random")].filter(Boolean).join(", ")}<br/>(kept in state)"]`);
+            lines.push(`${indent}    ${nodeId(component)}_local["${[counted(tlsCount, "tls"), counted(randomCount, "random")].filter(Boolean).join(", ")}<br/>(kept in state)"]`);
         }
-        lines.push("    end");
+        lines.push(`${indent}end`);
+    };
+    for (const component of components.filter((c) => !componentUrns.has(c.parent))) {
+        render(component, "    ");
     }
     const find = (type: string) => cloud.find((r) => r.type === type);
     const gateway = find("azure-native:network:VirtualNetworkGateway");
