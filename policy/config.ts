@@ -11,7 +11,7 @@
  * against the whole pack.
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { PROD_RETENTION_FLOOR_DAYS } from "./vendor/audit";
+import { PROD_RETENTION_FLOOR_DAYS } from "../lib/audit";
 
 /** Analytics retention Azure accepts on a workspace: 30 days (the default) up to two years. */
 export const RETENTION_LIMITS = { minimum: 30, maximum: 730 } as const;

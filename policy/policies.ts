@@ -24,7 +24,7 @@ import {
     DEFAULT_ALLOWED_GATEWAY_SKUS, DEFAULT_PROTECTED_PORTS, DEFAULT_RETENTION_FLOOR_DAYS, DEFAULT_WIDEST_PREFIX_LENGTH, firewallConfigSchema,
     gatewaySkuConfigSchema, integerSetting, listSetting, portsConfigSchema, retentionConfigSchema, unknownKeys, unknownKeysMessage,
 } from "./config";
-import { checkAzureRequests } from "./vendor/azureRules";
+import { checkAzureRequests } from "../lib/azureRules";
 
 type ResourceClass = new (name: string, args: never, ...rest: never[]) => Resource;
 

@@ -3,7 +3,7 @@
  * unknown during `pulumi preview`, and a deep copy of CrossGuard's property proxies into plain
  * objects. No Pulumi types here, so the rules stay testable with object literals.
  */
-import { kindOf } from "./vendor/azureRules";
+import { kindOf } from "../lib/azureRules";
 
 /**
  * Stands in for a value the engine does not know yet (during preview: ids, names of resources not

@@ -6,9 +6,9 @@
  * A value that is unknown during preview (`UNKNOWN`) is never reported: the check runs again on
  * `pulumi up`, when the engine knows it.
  */
-import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "./vendor/cidr";
-import { regionZones } from "./vendor/regions";
-import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "./vendor/siteToSite";
+import { ipv4ToInt, isRfc1918, overlaps, parseCidr, type Ipv4Cidr } from "../lib/cidr";
+import { regionZones } from "../lib/regions";
+import { DEFAULT_IPSEC_POLICY, weakerThanDefault, type IpsecPolicy } from "../lib/siteToSite";
 import {
     armName, arr, formatPath, isKind, kindOf, isUnknown, obj, present, sameText, str, TYPES, walkStrings,
     type Props, type PropPath,

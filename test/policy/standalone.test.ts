@@ -1,8 +1,8 @@
 /**
- * The policy pack is publishable on its own: `pulumi policy publish` uploads the policy/ folder and
- * nothing else. policy/vendor/ holds byte-identical copies of the lib/ modules the pack uses (see
- * vendoredLib.ts); here the folder is copied alone to a temporary directory and must import nothing
- * outside itself, declare every package it imports, type-check and load.
+ * The policy pack is publishable on its own: `pulumi policy publish` uploads one folder and nothing
+ * else. `npm run policy:bundle` (scripts/policyBundle.ts) writes the pack with the lib/ modules it
+ * shares with the program; here the bundle is written to a temporary directory and must import
+ * nothing outside itself, declare every package it imports, type-check and load.
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
@@ -11,9 +11,7 @@ import * as fs from "node:fs";
 import { builtinModules } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
-import { actualVendor, expectedVendor, importsOf, POLICY_DIR, ROOT } from "./vendoredLib";
-
-const REFRESH = "node --import tsx test/policy/vendoredLib.ts --write";
+import { bundlePolicyPack, importsOf, libClosure, POLICY_DIR, rewriteImports, ROOT } from "../../scripts/policyBundle";
 
 /** Every .ts file under `dir`, node_modules excepted. */
 function tsFilesUnder(dir: string): string[] {
@@ -56,29 +54,40 @@ function escapes(dir: string): { outside: string[]; undeclared: string[] } {
     return { outside, undeclared };
 }
 
-describe("policy/vendor/ is lib/, copied", () => {
-    it("holds exactly the lib/ modules the pack needs, byte for byte", () => {
-        const expected = expectedVendor();
-        const actual = actualVendor();
-        assert.ok(expected.has("azureRules.ts") && expected.has("cidr.ts"), [...expected.keys()].join(", "));
-        assert.deepEqual([...actual.keys()], [...expected.keys()], `policy/vendor/ lists other files than the pack needs: run ${REFRESH}`);
-        for (const [name, text] of expected) {
-            assert.ok(actual.get(name) === text, `policy/vendor/${name} differs from lib/${name}: run ${REFRESH}`);
-        }
+describe("the bundle is the pack and lib/, unchanged but for the import paths", () => {
+    it("takes exactly the lib/ modules the pack reaches", () => {
+        const closure = libClosure();
+        assert.ok(closure.includes("azureRules.ts") && closure.includes("cidr.ts") && closure.includes("siteToSite.ts"), closure.join(", "));
+        assert.ok(!closure.includes("clientConfig.ts") && !closure.includes("vpnProfile.ts"), "modules the pack never imports were bundled");
+    });
+
+    it("points ../lib imports at ./lib and leaves every other line alone", () => {
+        const text = 'import { a } from "../lib/cidr";\nimport { b } from "./props";\nconst c = require("../lib/regions");\nconst d = "../lib/x in a string";\n';
+        assert.equal(rewriteImports(text), 'import { a } from "./lib/cidr";\nimport { b } from "./props";\nconst c = require("./lib/regions");\nconst d = "../lib/x in a string";\n');
     });
 });
 
-describe("policy/ copied alone to a temporary directory", () => {
+describe("the bundle, written alone to a temporary directory", () => {
     let copy: string;
     before(() => {
         copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "securepg-policy-")), "policy");
-        fs.cpSync(POLICY_DIR, copy, { recursive: true, filter: (source) => path.basename(source) !== "node_modules" });
+        bundlePolicyPack(copy);
     });
     after(() => fs.rmSync(path.dirname(copy), { recursive: true, force: true }));
 
     it("imports nothing outside itself and declares every package it imports", () => {
         assert.ok(tsFilesUnder(copy).length >= 15);
         assert.deepEqual(escapes(copy), { outside: [], undeclared: [] });
+        for (const name of ["package.json", "package-lock.json", "PulumiPolicy.yaml", "tsconfig.json", "config.example.json", "README.md"]) {
+            assert.ok(fs.existsSync(path.join(copy, name)), `${name} is not in the bundle`);
+        }
+        for (const name of libClosure()) {
+            assert.equal(fs.readFileSync(path.join(copy, "lib", name), "utf8"), fs.readFileSync(path.join(ROOT, "lib", name), "utf8"), name);
+        }
+    });
+
+    it("the repository's pack itself reaches outside its folder (which is why it is bundled)", () => {
+        assert.ok(escapes(POLICY_DIR).outside.length > 0);
     });
 
     it("the check sees an import that leaves the folder and a package that is not declared", () => {
@@ -112,7 +121,7 @@ describe("policy/ copied alone to a temporary directory", () => {
             assert.ok(names.includes("log-retention-floor") && names.includes("azure-request-rules"), names.join(", "));
             const real = fs.realpathSync(copy);
             assert.deepEqual(loaded.filter((f) => !fs.realpathSync(f).startsWith(real)), [], "a module was loaded from outside the copy");
-            assert.ok(loaded.some((f) => f.endsWith(path.join("vendor", "azureRules.ts"))));
+            assert.ok(loaded.some((f) => f.endsWith(path.join("policy", "lib", "azureRules.ts"))));
         });
     });
 });
