@@ -41,6 +41,8 @@ describe("the component package's schema", () => {
         const manifest = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8")) as { name: string; version: string; description: string };
         assert.equal(schema.name, manifest.name);
         assert.equal(schema.version, manifest.version);
+        // One version for the program and the package it is: a tag names both.
+        assert.equal(manifest.version, (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version);
         assert.equal(schema.description, manifest.description);
         assert.deepEqual(Object.keys(schema.resources), [COMPONENT_TOKEN]);
         assert.equal(schema.resources[COMPONENT_TOKEN].isComponent, true);
