@@ -163,7 +163,7 @@ export interface VpnSettings {
     /** Site-to-site tunnels. */
     sites?: SiteSettings[];
     /** Pre-shared keys by site name (32-128 characters); a site without one gets a generated key. Pass them as secrets. */
-    siteKeys?: Record<string, string>;
+    siteKeys?: Record<string, pulumi.Input<string>>;
     /** Both gateway instances active, each with a public address (a third is created for point-to-site). */
     activeActive?: boolean;
 }
@@ -368,6 +368,11 @@ export interface DatabaseAuthenticationInfo {
 
 /** Builds the system; resolves to every output once the children are declared. */
 const BUILDS = new WeakMap<SecurePg, Promise<void>>();
+/**
+ * The deployments (one engine connection each) that have a SecurePg already: the children's names and
+ * the Azure names derive from the project and stack alone, so a second one would collide.
+ */
+const DEPLOYMENTS = new WeakSet<object>();
 
 /**
  * Private, encrypted, audited access to an Azure Database for PostgreSQL Flexible Server: the
@@ -456,12 +461,16 @@ export class SecurePg extends pulumi.ComponentResource {
      * `prepared` is what it read; without it (the package host), the component reads it itself.
      */
     constructor(name: string, args: SecurePgArgs, opts?: pulumi.ComponentResourceOptions, prepared?: Preparation) {
-        // Settings given as values are validated here, so invalid ones register nothing; a section the
-        // host hands over as an Output (it holds a secret) is validated once it resolves.
+        // Settings given as values are validated here, so invalid ones register nothing; settings
+        // holding Outputs (secret keys, or a section the host hands over as one) once they resolve.
         const config = prepared || holdsOutputs(args) ? undefined : validated(args);
+        claimDeployment();
         super(SECUREPG_TYPE, name, {}, opts);
         const built = prepared ? Promise.resolve(buildSystem(this, prepared)) : prepare(args, config).then((p) => buildSystem(this, p));
-        BUILDS.set(this, built.then(() => undefined));
+        const ready = built.then(() => undefined);
+        // Whoever awaits ready() sees a failure; nobody has to (the outputs carry it too).
+        ready.catch(() => undefined);
+        BUILDS.set(this, ready);
         const out = <K extends keyof SystemOutputs>(key: K) => pulumi.output(built.then((o) => o[key])) as pulumi.Output<pulumi.Unwrap<SystemOutputs[K]>>;
         this.accessMode = out("accessMode");
         this.resourceGroupName = out("resourceGroupName");
@@ -500,7 +509,8 @@ export class SecurePg extends pulumi.ComponentResource {
         this.vpnGateway = out("vpnGateway");
         this.firewallRuleNames = out("firewallRuleNames");
         this.databaseAuthentication = out("databaseAuthentication");
-        this.registerOutputs(this.stackOutputs());
+        // A build that fails has nothing to register; the failure reaches whoever reads an output.
+        this.registerOutputs(built.then(() => this.stackOutputs(), () => ({})));
     }
 
     /** Validates the args and reads what is deployed, then declares the system; throws with the reason first. */
@@ -553,6 +563,8 @@ export interface Preparation {
  */
 async function prepare(args: SecurePgArgs, validatedConfig?: StackConfig): Promise<Preparation> {
     const config = validatedConfig ?? validated(holdsOutputs(args) ? await knownValue(pulumi.output(args) as pulumi.Output<SecurePgArgs>) : args);
+    // Before the guard, which may refuse the change: the warnings are part of why.
+    config.warnings.forEach((warning) => pulumi.log.warn(warning));
     const identity = databaseIdentity(config, resourceNames(config.project, config.stack));
     const previous = await readPreviousDeployment(config);
     enforceDeploymentCheck(checkDeployment(config, identity, previous));
@@ -567,16 +579,45 @@ async function prepare(args: SecurePgArgs, validatedConfig?: StackConfig): Promi
     };
 }
 
-function holdsOutputs(args: SecurePgArgs): boolean {
-    return Object.values(args).some((value) => pulumi.Output.isInstance(value));
+/** Whether any value in the settings is an Output: a secret key, or a section the host sent as one. */
+function claimDeployment(): void {
+    const deployment = pulumi.runtime.getMonitor();
+    if (deployment === undefined) {
+        return;
+    }
+    if (DEPLOYMENTS.has(deployment)) {
+        throw new pulumi.RunError("one SecurePg per stack: its resources are named after the project and the stack, so a second one would collide with the first; use another stack");
+    }
+    DEPLOYMENTS.add(deployment);
 }
 
-/** A plain settings value the host sent as an Output (a secret): known even in preview. */
+function holdsOutputs(value: unknown): boolean {
+    if (pulumi.Output.isInstance(value)) {
+        return true;
+    }
+    return value !== null && typeof value === "object" && Object.values(value).some(holdsOutputs);
+}
+
+/**
+ * The settings once their Outputs resolve. They must be known before anything is declared (the
+ * validator and the upgrade guard read them): an Output still unknown in a preview (a key taken from
+ * another resource's output) is refused rather than awaited forever. `isSecret` of the applied
+ * Output settles once the apply has run or been skipped.
+ */
 function knownValue<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((value) => {
-        resolve(value);
-        return value;
-    }));
+    return new Promise((resolve, reject) => {
+        let known = false;
+        const applied = output.apply((value) => {
+            known = true;
+            resolve(value);
+            return value;
+        });
+        void pulumi.isSecret(applied).then(() => {
+            if (!known) {
+                reject(new pulumi.RunError("securepg settings must be known before anything is declared: a value in them (a site key?) is the output of a resource not created yet; use a value from configuration"));
+            }
+        });
+    });
 }
 
 function validated(args: SecurePgArgs): StackConfig {
@@ -592,7 +633,6 @@ function validated(args: SecurePgArgs): StackConfig {
 const FORMERLY_AT_THE_ROOT = [{ parent: pulumi.rootStackResource }];
 
 function buildSystem(parent: SecurePg, { config, identity, storageSizeGB, databaseAuth, existingWorkspace }: Preparation) {
-    config.warnings.forEach((warning) => pulumi.log.warn(warning, parent));
     const children: pulumi.ComponentResourceOptions = { parent, aliases: FORMERLY_AT_THE_ROOT };
     const names = resourceNames(config.project, config.stack);
     const monitoring = config.monitoring;

@@ -20,14 +20,15 @@ const meter = z.object({
 export type Meter = z.infer<typeof meter>;
 
 const bySku = z.record(z.string(), meter);
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const priceTableSchema = z.object({
     currency: z.string(),
     region: z.string(),
-    retrieved: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    retrieved: z.string().regex(ISO_DATE),
     hoursPerMonth: z.number().positive(),
     note: z.string(),
-    sources: z.record(z.string(), z.object({ url: z.string().url(), date: z.string() })),
+    sources: z.record(z.string(), z.object({ url: z.string().url(), date: z.string().regex(ISO_DATE) })),
     meters: z.object({
         vpnGatewayHour: bySku,
         siteToSiteConnectionHour: meter,
@@ -122,7 +123,11 @@ export interface UsageRate {
 
 export interface CostEstimate {
     readonly stack: string;
-    readonly table: { readonly file: string; readonly region: string; readonly currency: string; readonly retrieved: string };
+    readonly table: {
+        readonly file: string; readonly region: string; readonly currency: string; readonly retrieved: string; readonly hoursPerMonth: number;
+        /** The oldest and newest dates of the sources the prices were copied from. */
+        readonly sourceDates: { readonly oldest: string; readonly newest: string };
+    };
     readonly lineItems: readonly LineItem[];
     /** Sum of the priced line items. */
     readonly total: number;
@@ -229,7 +234,7 @@ export function estimateCost(input: CostInput, table: PriceTable, tableFile: str
     }
     return {
         stack: input.stack,
-        table: { file: tableFile, region: table.region, currency: table.currency, retrieved: table.retrieved },
+        table: { file: tableFile, region: table.region, currency: table.currency, retrieved: table.retrieved, hoursPerMonth: hours, sourceDates: sourceDates(table) },
         lineItems: items,
         total,
         largest: top && total > 0 ? { resource: top.resource, monthly: top.monthly, share: top.monthly / total } : undefined,
@@ -243,10 +248,17 @@ function amount(value: number | null, currency: string): string {
     return value === null ? "not in table" : `${value.toFixed(2)} ${currency}`;
 }
 
+/** The span of the table's source dates (ISO dates sort as text). */
+function sourceDates(table: PriceTable): { oldest: string; newest: string } {
+    const dates = Object.values(table.sources).map((source) => source.date).sort();
+    return { oldest: dates[0] ?? table.retrieved, newest: dates[dates.length - 1] ?? table.retrieved };
+}
+
 /** The header every estimate starts with: which prices, from when and where. */
 export function priceHeader(estimate: CostEstimate): string {
     const t = estimate.table;
-    return `Prices: ${t.currency} pay-as-you-go list prices for ${t.region}, retrieved ${t.retrieved}, from ${t.file} (730 hours a month)`;
+    return `Prices: ${t.currency} pay-as-you-go list prices for ${t.region}, table of ${t.retrieved} (sources dated ${t.sourceDates.oldest} to ${t.sourceDates.newest}), ` +
+        `from ${t.file} (${t.hoursPerMonth} hours a month)`;
 }
 
 export function renderEstimate(estimate: CostEstimate): string {

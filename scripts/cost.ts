@@ -13,7 +13,7 @@ import { metricAlerts } from "../lib/alerts";
 import { STACK_ARGUMENT_PATTERN } from "../lib/naming";
 import { proxyListenPorts } from "../lib/proxyTargets";
 import { parseStackConfig, type StackConfig } from "../stacks";
-import { loadStackFile, PROJECT_NAME, PROJECT_ROOT } from "../test/harness/stackFiles";
+import { loadStackFile, PROJECT_NAME, PROJECT_ROOT } from "../stacks/stackFile";
 
 export const DEFAULT_PRICE_TABLE = path.join("lib", "prices", "eastus-2026-12.json");
 /** components/proxyVm.ts: every proxy's OS disk. */

@@ -11,6 +11,7 @@ import { metricAlerts } from "../lib/alerts";
 import { parseStackConfig } from "../stacks";
 import { costInput, DEFAULT_PRICE_TABLE } from "../scripts/cost";
 import { loadAllStackFiles, loadStackFile, PROJECT_NAME, PROJECT_ROOT, withSections } from "./harness/stackFiles";
+import { ofType, runProgram } from "./harness/program";
 
 const TABLE: PriceTable = parsePriceTable(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, DEFAULT_PRICE_TABLE), "utf8")), DEFAULT_PRICE_TABLE);
 const HOURS = 730;
@@ -60,7 +61,8 @@ describe("the estimate of every stack file", () => {
         it(`${file.file}: the dated header, the table's region and the location warning`, () => {
             const estimate = estimateFor(file.stack, file.config);
             const text = renderEstimate(estimate);
-            assert.equal(priceHeader(estimate), `Prices: USD pay-as-you-go list prices for eastus, retrieved 2026-12-05, from ${DEFAULT_PRICE_TABLE} (730 hours a month)`);
+            const dates = Object.values(TABLE.sources).map((source) => source.date).sort();
+            assert.equal(priceHeader(estimate), `Prices: USD pay-as-you-go list prices for eastus, table of 2026-12-05 (sources dated ${dates[0]} to ${dates[dates.length - 1]}), from ${DEFAULT_PRICE_TABLE} (730 hours a month)`);
             assert.ok(text.split("\n")[1] === priceHeader(estimate));
             assert.ok(estimate.warnings.includes("the stack is in westeurope, the price table covers eastus: prices in westeurope may differ"));
             assert.match(text, /^Total: \d+\.\d\d USD per month/m);
@@ -166,4 +168,128 @@ describe("what the table does not have", () => {
             assert.match(source.date, /^\d{4}-\d{2}-\d{2}$/);
         }
     });
+});
+
+describe("the estimate's own rules", () => {
+    const dev = loadStackFile("Pulumi.dev.yaml");
+    const prod = loadStackFile("Pulumi.prod.yaml");
+    const m = TABLE.meters;
+    const withMeters = (meters: Partial<PriceTable["meters"]>, extra: Partial<PriceTable> = {}): PriceTable => ({ ...TABLE, ...extra, meters: { ...TABLE.meters, ...meters } });
+
+    it("names each price found for another region, and only those", () => {
+        const estimate = estimateFor("dev", dev.config);
+        assert.ok(estimate.warnings.includes("NAT gateway: the table's price is for westeurope, not eastus"), estimate.warnings.join("\n"));
+        const local = estimateFor("dev", dev.config, withMeters({ natGatewayHour: { ...m.natGatewayHour, foundFor: undefined } }));
+        assert.ok(!local.warnings.some((w) => w.startsWith("NAT gateway:")), local.warnings.join("\n"));
+        assert.ok(!estimate.warnings.some((w) => w.startsWith("VPN gateway:")), "the gateway's price is the table's region's");
+    });
+
+    it("a stack in the table's region gets no location warning", () => {
+        const here = estimateFor("dev", dev.config, { ...TABLE, region: "westeurope" });
+        assert.ok(!here.warnings.some((w) => w.startsWith("the stack is in")), here.warnings.join("\n"));
+    });
+
+    it("five rules or fewer add no line for extra rules", () => {
+        assert.equal(item(estimateFor("prod", prod.config), "Load balancer rules beyond 5"), undefined);
+        assert.equal(item(estimateFor("prod", prod.config), "Standard load balancer")?.sku, "1 rule (first 5 included)");
+    });
+
+    it("point-to-site connections beyond the included ones are a monthly rate per connection", () => {
+        const rate = estimateFor("dev", dev.config).usageRates.find((r) => r.resource === "Point-to-site connections beyond included");
+        assert.deepEqual(rate, {
+            resource: "Point-to-site connections beyond included", rate: cents(m.pointToSiteConnectionHour.price! * HOURS), per: "connection-month",
+            note: "128 included; 1 client certificate issued",
+        });
+        const two = estimateFor("dev", withSections(dev.config, { vpn: { clients: ["a", "b"] } })).usageRates.find((r) => r.resource === "Point-to-site connections beyond included");
+        assert.equal(two?.note, "128 included; 2 client certificates issued");
+    });
+
+    it("notes are there only where a line has one; geo-redundant backups say what they add", () => {
+        const estimate = estimateFor("prod", prod.config);
+        assert.equal("note" in (item(estimate, "VPN gateway") ?? {}), false);
+        assert.equal(item(estimate, "PostgreSQL compute")?.note, "× 2: the HA standby is billed like the primary");
+        assert.equal("note" in (estimate.usageRates.find((r) => r.resource === "NAT gateway data processed") ?? {}), false);
+        const backup = estimate.usageRates.find((r) => r.resource === "PostgreSQL backup storage beyond the free amount");
+        assert.equal(backup?.note, "backups up to the provisioned storage (128 GB) are free; 35 days retained; geo-redundant copies add to the billed backup storage");
+        const devBackup = estimateFor("dev", dev.config).usageRates.find((r) => r.resource === "PostgreSQL backup storage beyond the free amount");
+        assert.equal(devBackup?.note, "backups up to the provisioned storage (32 GB) are free; 7 days retained");
+    });
+
+    it("a table without any price has no total share to name", () => {
+        const nothing = Object.fromEntries(Object.entries(TABLE.meters).map(([group, value]) => [group,
+            "price" in value ? { ...value, price: null } : Object.fromEntries(Object.entries(value).map(([sku, meter]) => [sku, { ...meter, price: null }]))]));
+        const estimate = estimateFor("dev", dev.config, { ...TABLE, meters: nothing as PriceTable["meters"] });
+        assert.equal(estimate.total, 0);
+        assert.equal(estimate.largest, undefined);
+        assert.equal(estimate.unpriced.length, estimate.lineItems.length);
+        assert.ok(!renderEstimate(estimate).includes("Most of it is"));
+    });
+
+    it("the table's dates are whole ISO dates", () => {
+        for (const retrieved of ["x2026-12-05", "2026-12-05x", "2026-12"]) {
+            assert.throws(() => parsePriceTable({ ...TABLE, retrieved }, "t.json"), /^Error: price table t\.json is malformed: retrieved: /);
+        }
+        assert.throws(() => parsePriceTable({ ...TABLE, sources: { ...TABLE.sources, "infracost-vng": { ...TABLE.sources["infracost-vng"], date: "January" } } }, "t.json"),
+            /^Error: price table t\.json is malformed: sources\.infracost-vng\.date: /);
+    });
+
+    it("renders what the estimate holds, line by line", () => {
+        const estimate = estimateFor("dev", dev.config);
+        const lines = renderEstimate(estimate).split("\n");
+        assert.equal(lines[0], "securepg cost: stack dev");
+        assert.equal(lines[1], priceHeader(estimate));
+        const header = lines[3];
+        assert.match(header, /^Resource {2,}SKU \/ size {2,}Qty {2}Unit \/ month {2,}Monthly$/);
+        // Columns: names left-aligned, numbers right-aligned, every row as wide as the widest.
+        const rows = lines.slice(4, 4 + estimate.lineItems.length);
+        const gateway = rows.find((row) => row.startsWith("VPN gateway"));
+        assert.ok(gateway?.endsWith(`${estimate.lineItems[0].monthly!.toFixed(2)} USD`), gateway);
+        assert.equal(new Set(rows.map((row) => row.indexOf(" USD") === -1 ? -1 : row.length)).size <= 2, true);
+        assert.ok(rows.some((row) => /^Proxy VM\s+Standard_B2ats_v2\s+1\s+not in table\s+not in table$/.test(row)), rows.join("\n"));
+        assert.ok(lines.includes(`Total: ${estimate.total.toFixed(2)} USD per month (without Proxy VM Standard_B2ats_v2)`), lines.join("\n"));
+        assert.ok(lines.includes(`Most of it is the VPN gateway: ${Math.round(estimate.largest!.share * 100)}%`));
+        const notes = lines.indexOf("Notes:");
+        assert.ok(notes > 0 && lines[notes + 1] === "  Standard public IP: 1 for the VPN gateway, 1 for the NAT gateway", lines.join("\n"));
+        const usage = lines.indexOf("Usage-based (not in the total):");
+        assert.equal(lines[usage + 1], `  NAT gateway data processed: ${m.natGatewayDataProcessedGB.price} USD per GB`);
+        assert.equal(lines[usage + 3], "  PostgreSQL backup storage beyond the free amount: 0.095 USD per GB-month (backups up to the provisioned storage (32 GB) are free; 7 days retained)");
+        const warnings = lines.indexOf("Warnings:");
+        assert.deepEqual(lines.slice(warnings + 1), estimate.warnings.map((w) => `  ${w}`));
+        const unknownRate = renderEstimate({ ...estimate, usageRates: [{ resource: "X", rate: null, per: "GB" }], warnings: [] }).split("\n");
+        assert.ok(unknownRate.includes("  X: not in table per GB"));
+        assert.ok(!unknownRate.includes("Warnings:"));
+        const noNotes = renderEstimate({ ...estimate, lineItems: estimate.lineItems.map(({ note: _note, ...rest }) => rest) });
+        assert.ok(!noNotes.includes("Notes:"));
+    });
+});
+
+describe("what is priced is what the program declares", () => {
+    const reach = { vpn: { activeActive: true, sites: [{ name: "office", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] },
+        proxy: { targets: [1, 2, 3, 4, 5].map((i) => ({ name: `t${i}`, host: `t${i}.postgres.database.azure.com`, port: 5432, listenPort: 6000 + i })) } };
+    for (const file of loadAllStackFiles()) {
+        for (const [variant, config] of [[file.stack, file.config], [`${file.stack} with sites, active-active and six listen ports`, withSections(file.config, reach)]] as const) {
+            it(`${variant}: the counts and sizes of the program's resources under mocks`, async () => {
+                const run = await runProgram({ stack: file.stack, config, secretKeys: file.secretKeys });
+                assert.equal(run.error, undefined, run.error?.message);
+                const estimate = estimateFor(file.stack, config);
+                const input = costInput(parseStackConfig({ project: PROJECT_NAME, stack: file.stack, values: config }));
+                assert.equal(ofType(run, "azure-native:network:PublicIPAddress").length, item(estimate, "Standard public IP")?.quantity);
+                const vms = ofType(run, "azure-native:compute:VirtualMachine");
+                assert.equal(vms.length, item(estimate, "Proxy VM")?.quantity);
+                assert.ok(vms.every((vm) => vm.inputs.hardwareProfile.vmSize === item(estimate, "Proxy VM")?.sku));
+                assert.ok(vms.every((vm) => vm.inputs.storageProfile.osDisk.managedDisk.storageAccountType === input.proxy.osDiskType));
+                assert.equal(ofType(run, "azure-native:network:LoadBalancer")[0].inputs.loadBalancingRules.length, input.proxy.loadBalancingRules);
+                assert.equal(ofType(run, "azure-native:monitor:MetricAlert").length, item(estimate, "Metric alert rules")?.quantity);
+                assert.equal(ofType(run, "azure-native:network:VirtualNetworkGatewayConnection").length, item(estimate, "Site-to-site connection")?.quantity ?? 0);
+                assert.equal(ofType(run, "azure-native:privatedns:PrivateZone").length, item(estimate, "Private DNS zone")?.quantity ?? 0);
+                assert.equal(ofType(run, "azure-native:network:NatGateway").length, item(estimate, "NAT gateway")?.quantity);
+                assert.equal(ofType(run, "azure-native:network:VirtualNetworkGateway")[0].inputs.sku.name, item(estimate, "VPN gateway")?.sku);
+                const server = ofType(run, "azure-native:dbforpostgresql:Server")[0].inputs;
+                assert.equal(server.sku.name, input.database.skuName);
+                assert.equal(server.storage.storageSizeGB, input.database.storageSizeGB);
+                assert.equal(server.highAvailability.mode !== "Disabled", input.database.highAvailability);
+                assert.equal(ofType(run, "azure-native:operationalinsights:Workspace").length > 0, estimate.usageRates.some((r) => r.resource === "Log Analytics ingestion"));
+            });
+        }
+    }
 });

@@ -21,7 +21,7 @@ describe("npm run cost", () => {
             assert.equal(run.code, 0, run.stderr);
             const lines = run.stdout.split("\n");
             assert.equal(lines[0], `securepg cost: stack ${stack}`);
-            assert.equal(lines[1], `Prices: USD pay-as-you-go list prices for eastus, retrieved 2026-12-05, from ${TABLE} (730 hours a month)`);
+            assert.match(lines[1], new RegExp(`^Prices: USD pay-as-you-go list prices for eastus, table of 2026-12-05 \\(sources dated \\d{4}-\\d\\d-\\d\\d to \\d{4}-\\d\\d-\\d\\d\\), from ${TABLE.replace(/[.]/g, "\\.")} \\(730 hours a month\\)$`));
             assert.match(run.stdout, /^VPN gateway +VpnGw1AZ +1 +153\.30 USD +153\.30 USD$/m);
             assert.match(run.stdout, /^Total: \d+\.\d\d USD per month/m);
             assert.match(run.stdout, /^  the stack is in westeurope, the price table covers eastus: prices in westeurope may differ$/m);
@@ -31,7 +31,8 @@ describe("npm run cost", () => {
             const run = runCost(["--stack", stack, "--json"]);
             assert.equal(run.code, 0, run.stderr);
             const estimate = JSON.parse(run.stdout);
-            assert.deepEqual(estimate.table, { file: TABLE, region: "eastus", currency: "USD", retrieved: "2026-12-05" });
+            assert.deepEqual({ ...estimate.table, sourceDates: undefined }, { file: TABLE, region: "eastus", currency: "USD", retrieved: "2026-12-05", hoursPerMonth: 730, sourceDates: undefined });
+            assert.match(estimate.table.sourceDates.oldest, /^\d{4}-\d\d-\d\d$/);
             assert.equal(estimate.stack, stack);
             assert.equal(estimate.total, Math.round(estimate.lineItems.reduce((s: number, i: { monthly: number | null }) => s + (i.monthly ?? 0), 0) * 100) / 100);
             assert.ok(estimate.warnings.includes("the stack is in westeurope, the price table covers eastus: prices in westeurope may differ"));

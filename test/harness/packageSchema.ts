@@ -1,13 +1,13 @@
 /**
- * The component package's schema, generated the way `pulumi package add` gets it: the Pulumi Node.js
- * SDK's component provider over the plugin's entry point (plugin/), its analyzer reading the
- * TypeScript types. And a checker of values against the schema's types.
+ * The component package's schema, generated the way `pulumi package add` gets it: the plugin is the
+ * repository's folder (PulumiPlugin.yaml); the Node.js language host requires it (package.json's
+ * main) and hosts the components it exports; the SDK's analyzer reads their TypeScript types. And a
+ * checker of values against the schema's types.
  */
-import * as path from "node:path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { PROJECT_ROOT } from "./stackFiles";
 
-export const PLUGIN_DIR = path.join(PROJECT_ROOT, "plugin");
+export const PLUGIN_DIR = PROJECT_ROOT;
 export const PACKAGE_NAME = "securepg";
 export const COMPONENT_TOKEN = "securepg:index:SecurePg";
 
@@ -40,7 +40,7 @@ let generated: Promise<PackageSchema> | undefined;
 /** Generates the schema once per process (the analyzer type-checks the project: seconds). */
 export function packageSchema(): Promise<PackageSchema> {
     generated ??= (async () => {
-        // What the Node.js language host does for a plugin: require its entry point, host the components it exports.
+        // What the Node.js language host does for a plugin (cmd/run-plugin): require the plugin's folder, host the components it exports.
         const components = getPulumiComponents(require(PLUGIN_DIR));
         const provider = new ComponentProvider({ name: PACKAGE_NAME, dirname: PLUGIN_DIR, components });
         return JSON.parse(await provider.getSchema()) as PackageSchema;

@@ -56,8 +56,10 @@ export interface ProgramRun {
     readonly outputs: Record<string, unknown>;
     readonly secretExports: Set<string>;
     readonly warnings: string[];
-    /** Set when the program threw while loading (e.g. a configuration error). */
+    /** Set when the program threw while loading (e.g. a configuration error), or left a promise rejected. */
     readonly error: Error | undefined;
+    /** Promises the run left rejected with nobody waiting (the language host logs each and fails the run). */
+    readonly unhandledRejections: unknown[];
 }
 
 export function isSecretValue(value: unknown): value is { value: unknown } {
@@ -335,6 +337,16 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
         warnings.push(message);
     };
 
+    // The Pulumi language host fails a run on an unhandled rejection and logs it (cmd/run: uncaughtHandler);
+    // so does the harness, instead of the test runner failing whichever test is running.
+    const unhandledRejections: unknown[] = [];
+    const runnerListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    const onUnhandled = (reason: unknown) => {
+        unhandledRejections.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
+
     let program: Record<string, unknown> = {};
     let error: Error | undefined;
     // The SDK captures a stack trace for every promise it makes (leak diagnostics), which is most of
@@ -366,7 +378,10 @@ export async function runUnderMocks(options: RunOptions, body: () => Promise<Rec
     }
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
     Error.stackTraceLimit = stackTraceLimit;
-    return { resources, invokes, outputs, secretExports, warnings, error };
+    process.off("unhandledRejection", onUnhandled);
+    runnerListeners.forEach((listener) => process.on("unhandledRejection", listener));
+    error ??= unhandledRejections[0] as Error | undefined;
+    return { resources, invokes, outputs, secretExports, warnings, error, unhandledRejections };
 }
 
 /** Helpers for assertions. */

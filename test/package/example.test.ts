@@ -105,6 +105,45 @@ describe("examples/yaml uses the component package as its schema says", () => {
         assert.ok(run.secretExports.has("siteSharedKeys") && run.secretExports.has("connectionString"));
     });
 
+    it("a key given as an Output inside the settings (a TypeScript caller's secret) is awaited and stays secret", async () => {
+        const properties = evaluate(resource?.properties, { hqKey: pulumi.secret(KEY_FOR_TEST) }) as Record<string, unknown>;
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const component = new SecurePg(name ?? "pg", properties as unknown as SecurePgArgs);
+            await component.ready();
+            return component.stackOutputs();
+        });
+        assert.equal(run.error, undefined, run.error?.message);
+        const connection = run.resources.find((r) => r.type === "azure-native:network:VirtualNetworkGatewayConnection");
+        assert.equal(connection?.inputs.sharedKey?.value, KEY_FOR_TEST);
+        assert.ok(connection?.inputs.sharedKey?.[SECRET_SIG]);
+    });
+
+    // A regression would hang rather than fail: the timeout turns it into a failure.
+    it("a key that is still unknown (another resource's output, in a preview) is refused, not awaited forever", { timeout: 60_000 }, async () => {
+        const properties = evaluate(resource?.properties, { hqKey: pulumi.output(pulumi.unknown as unknown as string) }) as Record<string, unknown>;
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const component = new SecurePg(name ?? "pg", properties as unknown as SecurePgArgs);
+            await component.ready();
+            return component.stackOutputs();
+        });
+        assert.match(run.error?.message ?? "", /^securepg settings must be known before anything is declared/);
+        assert.deepEqual(run.resources.map((r) => r.type), [COMPONENT_TOKEN]);
+        // The outputs derived from the failed build reject with the same error, which the host reports once.
+        assert.deepEqual(run.unhandledRejections.filter((reason) => reason !== run.error), []);
+    });
+
+    it("a second SecurePg in the same stack is refused: its names would collide with the first's", async () => {
+        const properties = evaluate(resource?.properties, { hqKey: KEY_FOR_TEST }) as Record<string, unknown>;
+        const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
+            const first = new SecurePg("first", properties as unknown as SecurePgArgs);
+            await first.ready();
+            new SecurePg("second", properties as unknown as SecurePgArgs);
+            return first.stackOutputs();
+        });
+        assert.equal(run.error?.message, "one SecurePg per stack: its resources are named after the project and the stack, so a second one would collide with the first; use another stack");
+        assert.equal(run.resources.filter((r) => r.type === COMPONENT_TOKEN).length, 1);
+    });
+
     it("bad settings from the program are refused with the validator's words, before anything is declared", async () => {
         const run = await runUnderMocks({ stack: "dev", config: {} }, async () => {
             const properties = evaluate(resource?.properties, { hqKey: KEY_FOR_TEST }) as Record<string, unknown>;

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { COMPONENT_TOKEN, objectProblems, packageSchema, PLUGIN_DIR, type PackageSchema, type SchemaProperty } from "../harness/packageSchema";
 import { runProgram } from "../harness/program";
 import { loadAllStackFiles, PROJECT_ROOT } from "../harness/stackFiles";
@@ -37,21 +38,30 @@ describe("the component package's schema", () => {
         schema = await packageSchema();
     });
 
-    it("is the package securepg, from the plugin's package.json, with one component", () => {
+    it("is the package securepg, named and versioned by package.json, with one component", () => {
         const manifest = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8")) as { name: string; version: string; description: string };
         assert.equal(schema.name, manifest.name);
         assert.equal(schema.version, manifest.version);
-        // One version for the program and the package it is: a tag names both.
-        assert.equal(manifest.version, (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version);
         assert.equal(schema.description, manifest.description);
         assert.deepEqual(Object.keys(schema.resources), [COMPONENT_TOKEN]);
         assert.equal(schema.resources[COMPONENT_TOKEN].isComponent, true);
         assert.match(schema.resources[COMPONENT_TOKEN].description ?? "", /PostgreSQL Flexible Server/);
     });
 
-    it("PulumiPlugin.yaml names the runtime and the plugin's folder", () => {
+    it("one folder is both: the plugin's entry (package.json main) exports the component, the program's (Pulumi.yaml main) is index.ts", () => {
         const plugin = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "PulumiPlugin.yaml"), "utf8")) as Record<string, unknown>;
-        assert.deepEqual(plugin, { runtime: "nodejs", main: path.relative(PROJECT_ROOT, PLUGIN_DIR) });
+        // The CLI launches a plugin in its own folder, with "." as the entry point (NewProgramInfo(pluginDir, pluginDir, ".")).
+        assert.deepEqual(plugin, { runtime: "nodejs" });
+        const project = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { main?: string };
+        const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { main: string };
+        assert.equal(project.main, "index.ts");
+        assert.equal(manifest.main, "plugin/index.ts");
+        const asPlugin = require(PLUGIN_DIR) as Record<string, unknown>;
+        assert.deepEqual(getPulumiComponents(asPlugin).map((c) => c.name), ["SecurePg"]);
+        // The program's module exports the function the language host runs, and no component (else it would be hosted instead).
+        const asProgram = require(path.join(PROJECT_ROOT, project.main)) as unknown;
+        assert.equal(typeof asProgram, "function");
+        assert.deepEqual(getPulumiComponents(asProgram), []);
     });
 
     it("has an input for every stack setting and nothing else; only the region is required", () => {
