@@ -106,6 +106,8 @@ describe("the component package's schema", () => {
         assert.deepEqual(prop("DatabaseSettings", "version").type, "string");
         assert.deepEqual(prop("VpnSettings", "siteKeys").type, "object");
         assert.deepEqual(prop("VpnSettings", "siteKeys").additionalProperties?.type, "string");
+        // A key may be a secret Output: the map's values are inputs, not plain.
+        assert.equal(prop("VpnSettings", "siteKeys").additionalProperties?.plain, undefined);
         assert.deepEqual(typeToken(prop("VpnSettings", "sites").items?.$ref), "securepg:index:SiteSettings");
         assert.deepEqual(prop("ProxySettings", "port").type, "number");
         // Settings are values, not outputs of other resources: the validator needs them before anything is declared.
