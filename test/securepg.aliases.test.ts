@@ -4,7 +4,7 @@
  * which changes every URN. The components' aliases name their previous parent, and the engine
  * carries a parent's aliases to its children. This test computes the alias URNs the way the engine
  * does and checks them against the URNs the program registered before the change
- * (test/fixtures/urns/before-component.json, recorded at main 4494561 with the variants below).
+ * (test/fixtures/before-component/urns.json, recorded at main 4494561 with the variants below).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { runProgram, type RegisteredResource } from "./harness/program";
 import { loadAllStackFiles, PROJECT_NAME, PROJECT_ROOT, withSections } from "./harness/stackFiles";
 
-const BEFORE = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "test", "fixtures", "urns", "before-component.json"), "utf8")) as Record<string, string[]>;
+const BEFORE = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "test", "fixtures", "before-component", "urns.json"), "utf8")) as Record<string, string[]>;
 
 /** The settings the fixture's `<stack>-reach` entries were recorded with: every optional part on. */
 function reachVariant(stack: string, config: Record<string, string>): Record<string, string> {
