@@ -233,27 +233,91 @@ describe("the estimate's own rules", () => {
             /^Error: price table t\.json is malformed: sources\.infracost-vng\.date: /);
     });
 
+    it("names every line by what it is: resource, SKU or size, quantity", () => {
+        const estimate = estimateFor("prod", withSections(prod.config, { vpn: { sites: [{ name: "office", gatewayAddress: "203.0.113.10", addressPrefixes: ["192.168.10.0/24"] }] },
+            proxy: { targets: [1, 2, 3, 4, 5].map((i) => ({ name: `t${i}`, host: `t${i}.postgres.database.azure.com`, port: 5432, listenPort: 6000 + i })) } }));
+        assert.deepEqual(estimate.lineItems.map((i) => [i.resource, i.sku, i.quantity, i.note ?? null]), [
+            ["VPN gateway", "VpnGw1AZ", 1, null],
+            ["Standard public IP", "static, regional", 2, "1 for the VPN gateway, 1 for the NAT gateway"],
+            ["Site-to-site connection", "IPsec, IKEv2", 1, "priced at the rate for tunnels beyond the SKU's included ones (docs/cost.md)"],
+            ["PostgreSQL compute", "Standard_D2ds_v5 (GeneralPurpose)", 2, "× 2: the HA standby is billed like the primary"],
+            ["PostgreSQL storage", "128 GB", 256, "× 2: the HA standby is billed like the primary"],
+            ["Private DNS zone", "1 zone", 1, null],
+            ["Proxy VM", "Standard_D2as_v5", 2, null],
+            ["Proxy OS disk", "StandardSSD_LRS E4 (32 GiB; the Ubuntu 24.04 image's 30 GiB disk)", 2, null],
+            ["Standard load balancer", "6 rules (first 5 included)", 1, null],
+            ["Load balancer rules beyond 5", "rule", 1, null],
+            ["NAT gateway", "Standard", 1, null],
+            ["Metric alert rules", "1 time series each", 6, null],
+        ]);
+        assert.deepEqual(estimate.usageRates.map((r) => [r.resource, r.per]), [
+            ["NAT gateway data processed", "GB"], ["Load balancer data processed", "GB"], ["PostgreSQL backup storage beyond the free amount", "GB-month"],
+            ["Log Analytics ingestion", "GB"], ["Point-to-site connections beyond included", "connection-month"],
+        ]);
+        const activeActive = estimateFor("prod", withSections(prod.config, { vpn: { activeActive: true } }));
+        assert.equal(item(activeActive, "Standard public IP")?.note, "3 for the VPN gateway (active-active and point-to-site), 1 for the NAT gateway");
+        const plainDisk = estimateFor("prod", prod.config, withMeters({ osDiskMonth: { StandardSSD_LRS: { ...m.osDiskMonth.StandardSSD_LRS, size: undefined } } }));
+        assert.equal(item(plainDisk, "Proxy OS disk")?.sku, "StandardSSD_LRS");
+    });
+
+    it("warns about the location, then each price from elsewhere in order, then each line without a price", () => {
+        const estimate = estimateFor("dev", dev.config);
+        const elsewhere = [...new Set(allFoundFor())].sort();
+        assert.deepEqual(estimate.warnings, [
+            "the stack is in westeurope, the price table covers eastus: prices in westeurope may differ",
+            ...elsewhere,
+            `Proxy VM Standard_B2ats_v2 has no price in ${DEFAULT_PRICE_TABLE}: the total leaves it out`,
+        ]);
+        function allFoundFor(): string[] {
+            // The meters dev uses that were priced for another region, named as the estimate names them.
+            const used: Array<[string, { foundFor?: string }]> = [["NAT gateway", m.natGatewayHour], ["NAT gateway data processed", m.natGatewayDataProcessedGB],
+                ["Standard load balancer", m.loadBalancerFirstFiveRulesHour], ["Private DNS zone", m.privateDnsZoneMonth], ["Log Analytics ingestion", m.logAnalyticsIngestionGB]];
+            return used.filter(([, meter]) => meter.foundFor).map(([name, meter]) => `${name}: the table's price is for ${meter.foundFor}, not eastus`);
+        }
+    });
+
+    it("a table of zero prices names no largest share; a table without sources dates itself", () => {
+        const zero = Object.fromEntries(Object.entries(TABLE.meters).map(([group, value]) => [group,
+            "price" in value ? { ...value, price: 0 } : Object.fromEntries(Object.entries(value).map(([sku, meter]) => [sku, { ...meter, price: 0 }]))]));
+        assert.equal(estimateFor("dev", dev.config, { ...TABLE, meters: zero as PriceTable["meters"] }).largest, undefined);
+        const undated = estimateFor("dev", dev.config, { ...TABLE, sources: {} });
+        assert.deepEqual(undated.table.sourceDates, { oldest: "2026-12-05", newest: "2026-12-05" });
+        const one = estimateFor("dev", dev.config, { ...TABLE, sources: { a: { url: "https://example.com", date: "2025-01-02" }, b: { url: "https://example.com", date: "2024-03-04" } } });
+        assert.deepEqual(one.table.sourceDates, { oldest: "2024-03-04", newest: "2025-01-02" });
+    });
+
     it("renders what the estimate holds, line by line", () => {
         const estimate = estimateFor("dev", dev.config);
         const lines = renderEstimate(estimate).split("\n");
         assert.equal(lines[0], "securepg cost: stack dev");
         assert.equal(lines[1], priceHeader(estimate));
+        assert.equal(lines[2], "");
         const header = lines[3];
         assert.match(header, /^Resource {2,}SKU \/ size {2,}Qty {2}Unit \/ month {2,}Monthly$/);
+        // Quantities are right-aligned under "Qty": the storage line's 32 and the gateway's 1 end where "Qty" ends.
+        const qtyEnd = header.indexOf("Qty") + 3;
+        for (const row of lines.slice(4, 4 + estimate.lineItems.length)) {
+            assert.match(row.slice(qtyEnd - 3, qtyEnd), /^ *\d+$/, row);
+        }
         // Columns: names left-aligned, numbers right-aligned, every row as wide as the widest.
         const rows = lines.slice(4, 4 + estimate.lineItems.length);
         const gateway = rows.find((row) => row.startsWith("VPN gateway"));
         assert.ok(gateway?.endsWith(`${estimate.lineItems[0].monthly!.toFixed(2)} USD`), gateway);
         assert.equal(new Set(rows.map((row) => row.indexOf(" USD") === -1 ? -1 : row.length)).size <= 2, true);
         assert.ok(rows.some((row) => /^Proxy VM\s+Standard_B2ats_v2\s+1\s+not in table\s+not in table$/.test(row)), rows.join("\n"));
-        assert.ok(lines.includes(`Total: ${estimate.total.toFixed(2)} USD per month (without Proxy VM Standard_B2ats_v2)`), lines.join("\n"));
+        const total = lines.indexOf(`Total: ${estimate.total.toFixed(2)} USD per month (without Proxy VM Standard_B2ats_v2)`);
+        assert.ok(total > 0 && lines[total - 1] === "", lines.join("\n"));
+        const everyPrice = estimateFor("dev", dev.config, withMeters({ linuxVmHour: { Standard_B2ats_v2: { ...m.linuxVmHour.Standard_B2ats_v2, price: 0.01 } } }));
+        assert.ok(renderEstimate(everyPrice).split("\n").includes(`Total: ${everyPrice.total.toFixed(2)} USD per month`));
         assert.ok(lines.includes(`Most of it is the VPN gateway: ${Math.round(estimate.largest!.share * 100)}%`));
         const notes = lines.indexOf("Notes:");
-        assert.ok(notes > 0 && lines[notes + 1] === "  Standard public IP: 1 for the VPN gateway, 1 for the NAT gateway", lines.join("\n"));
+        assert.ok(notes > 0 && lines[notes - 1] === "" && lines[notes + 1] === "  Standard public IP: 1 for the VPN gateway, 1 for the NAT gateway", lines.join("\n"));
         const usage = lines.indexOf("Usage-based (not in the total):");
+        assert.equal(lines[usage - 1], "");
         assert.equal(lines[usage + 1], `  NAT gateway data processed: ${m.natGatewayDataProcessedGB.price} USD per GB`);
         assert.equal(lines[usage + 3], "  PostgreSQL backup storage beyond the free amount: 0.095 USD per GB-month (backups up to the provisioned storage (32 GB) are free; 7 days retained)");
         const warnings = lines.indexOf("Warnings:");
+        assert.equal(lines[warnings - 1], "");
         assert.deepEqual(lines.slice(warnings + 1), estimate.warnings.map((w) => `  ${w}`));
         const unknownRate = renderEstimate({ ...estimate, usageRates: [{ resource: "X", rate: null, per: "GB" }], warnings: [] }).split("\n");
         assert.ok(unknownRate.includes("  X: not in table per GB"));
