@@ -286,6 +286,16 @@ describe("the estimate's own rules", () => {
         assert.deepEqual(one.table.sourceDates, { oldest: "2024-03-04", newest: "2025-01-02" });
     });
 
+    it("names every problem of a malformed table, a missing disk type, and every unpriced line", () => {
+        assert.throws(() => parsePriceTable({ ...TABLE, retrieved: "December", hoursPerMonth: -1 }, "t.json"),
+            /^Error: price table t\.json is malformed: retrieved: [^;]+; hoursPerMonth: /);
+        assert.throws(() => estimateFor("dev", dev.config, withMeters({ osDiskMonth: {} })),
+            new RegExp(`^Error: OS disk type StandardSSD_LRS is not in the price table ${DEFAULT_PRICE_TABLE.replace(/[.]/g, "\\.")}`));
+        const twoUnpriced = estimateFor("dev", dev.config, withMeters({ metricAlertTimeSeriesMonth: { ...m.metricAlertTimeSeriesMonth, price: null } }));
+        assert.ok(renderEstimate(twoUnpriced).split("\n").includes(`Total: ${twoUnpriced.total.toFixed(2)} USD per month (without Proxy VM Standard_B2ats_v2, Metric alert rules 1 time series each)`));
+        assert.ok(renderEstimate(twoUnpriced).split("\n").every((line) => line === line.trimEnd()), "a line ends in spaces");
+    });
+
     it("renders what the estimate holds, line by line", () => {
         const estimate = estimateFor("dev", dev.config);
         const lines = renderEstimate(estimate).split("\n");
