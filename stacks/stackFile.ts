@@ -23,15 +23,38 @@ export function stackFileNames(root = PROJECT_ROOT): string[] {
     return fs.readdirSync(root).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).sort();
 }
 
+/**
+ * Stands in for a `secure:` value, which only the Pulumi CLI can decrypt. Letters only and 48 long,
+ * so that it passes the checks a real value passes (a site's pre-shared key: 32-128 characters).
+ */
+export const SECRET_PLACEHOLDER = "SecretValueThatOnlyPulumiCanDecrypt".padEnd(48, "X");
+
+/** The value with every `{ secure: ... }` in it (at any depth: `--secret --path` nests them) replaced. */
+function withoutSecrets(value: unknown): { value: unknown; secret: boolean } {
+    if (value === null || typeof value !== "object") {
+        return { value, secret: false };
+    }
+    if (!Array.isArray(value) && "secure" in value) {
+        return { value: SECRET_PLACEHOLDER, secret: true };
+    }
+    let secret = false;
+    const walk = (item: unknown) => {
+        const result = withoutSecrets(item);
+        secret ||= result.secret;
+        return result.value;
+    };
+    const replaced = Array.isArray(value) ? value.map(walk) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    return { value: replaced, secret };
+}
+
 export function toEngineConfig(map: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [rawKey, value] of Object.entries(map ?? {})) {
+    for (const [rawKey, raw] of Object.entries(map ?? {})) {
         const key = rawKey.includes(":") ? rawKey : `${PROJECT_NAME}:${rawKey}`;
-        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+        const { value, secret } = withoutSecrets(raw);
+        if (secret) {
             secretKeys.push(key);
-            config[key] = "secret-placeholder";
-            continue;
         }
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
     }
