@@ -63,6 +63,7 @@ describe("stack files", () => {
 
     it("a file not named Pulumi.<stack>.yaml is refused; one without config has none", () => {
         assert.throws(() => loadStackFile("stack.yaml", dir), /^Error: stack\.yaml is not a Pulumi\.<stack>\.yaml file$/);
+        assert.throws(() => loadStackFile("Pulumi.dev.yaml.bak", dir), /is not a Pulumi\.<stack>\.yaml file$/);
         fs.writeFileSync(path.join(dir, "Pulumi.empty.yaml"), "encryptionsalt: x\n");
         assert.deepEqual(loadStackFile("Pulumi.empty.yaml", dir), { stack: "empty", file: "Pulumi.empty.yaml", config: {}, secretKeys: [] });
     });
