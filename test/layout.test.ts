@@ -8,18 +8,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+// The compiler's own reading of a file's imports (static, dynamic, type-only, require), as the policy bundle uses it.
+import { importsOf } from "../scripts/policyBundle";
 
 const ROOT = path.join(__dirname, "..");
-
-/** Every module specifier a file imports or re-exports (static, dynamic and type-only). */
-function importsOf(file: string): string[] {
-    const text = fs.readFileSync(file, "utf8");
-    const found: string[] = [];
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s+["']([^"']+)["']/g)) {
-        found.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
-    }
-    return found;
-}
 
 const tsFiles = (dir: string) => fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, dir, f));
 
