@@ -6,6 +6,7 @@ import * as command from "@pulumi/command";
 import { DRAIN_SCRIPT, renderDrainInvocation } from "../lib/drain";
 import { renderProxyHealthCheck, RUN_COMMAND_MARGIN_SECONDS } from "../lib/healthCheck";
 import type { ProxyInstanceNames } from "../lib/naming";
+import { PROXY_OS_DISK_TYPE } from "../lib/proxyTier";
 
 /** Ubuntu 24.04 LTS, Gen2 image (Trusted Launch needs Generation 2). */
 export const UBUNTU_IMAGE = { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" } as const;
@@ -77,7 +78,7 @@ export class ProxyVm extends pulumi.ComponentResource {
                 imageReference: { ...UBUNTU_IMAGE },
                 osDisk: {
                     name: names.osDisk, createOption: "FromImage", deleteOption: "Delete",
-                    managedDisk: { storageAccountType: "StandardSSD_LRS" },
+                    managedDisk: { storageAccountType: PROXY_OS_DISK_TYPE },
                 },
             },
             osProfile: {

@@ -14,6 +14,9 @@ import { lastUsableAzureAddress, usableAzureAddresses, type Ipv4Cidr } from "./c
 /** One proxy per availability zone at most: Azure patches and maintains zones one at a time. */
 export const MAX_PROXY_INSTANCES = 3;
 
+/** Every proxy's OS disk (components/proxyVm.ts); `npm run cost` prices the same. */
+export const PROXY_OS_DISK_TYPE = "StandardSSD_LRS";
+
 /** Azure's zones, in the order proxies take them. */
 export const AVAILABILITY_ZONES = ["1", "2", "3"] as const;
 

@@ -12,12 +12,11 @@ import { estimateCost, parsePriceTable, renderEstimate, type CostInput } from ".
 import { metricAlerts } from "../lib/alerts";
 import { STACK_ARGUMENT_PATTERN } from "../lib/naming";
 import { proxyListenPorts } from "../lib/proxyTargets";
+import { PROXY_OS_DISK_TYPE } from "../lib/proxyTier";
 import { parseStackConfig, type StackConfig } from "../stacks";
 import { loadStackFile, PROJECT_NAME, PROJECT_ROOT } from "../stacks/stackFile";
 
 export const DEFAULT_PRICE_TABLE = path.join("lib", "prices", "eastus-2026-12.json");
-/** components/proxyVm.ts: every proxy's OS disk. */
-const PROXY_OS_DISK = "StandardSSD_LRS";
 
 const USAGE = "usage: npm run cost -- --stack <stack> [--json] [--table <file>] [--dir <dir with Pulumi.<stack>.yaml>]";
 
@@ -46,7 +45,7 @@ export function costInput(config: StackConfig): CostInput {
         proxy: {
             instances: config.proxy.instances,
             vmSize: config.proxy.vmSize,
-            osDiskType: PROXY_OS_DISK,
+            osDiskType: PROXY_OS_DISK_TYPE,
             loadBalancingRules: proxyListenPorts(config).length,
         },
         monitoring: {
